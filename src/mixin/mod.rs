@@ -1,0 +1,35 @@
+//! Concurrency wrappers, Python's mixins: each wraps any server and changes only how a
+//! request is processed, so switching model is one word.
+//!
+//! | Python | here | each request runs |
+//! | --- | --- | --- |
+//! | `TCPServer` alone | [`TcpServer`](crate::TcpServer) | on the serving thread |
+//! | `ThreadingMixIn` | [`Threading`] | on a new thread |
+//!
+//! A wrapper dereferences to the server it wraps, so `local_addr`, `shutdown_handle` and
+//! the rest are reached through it; it replaces `serve_forever`, `handle_request` and
+//! `server_close`.
+
+pub mod threading;
+
+pub use threading::Threading;
+
+use crate::server::{Request, SocketKind};
+
+/// How a wrapper processes requests: the part of Python's `BaseServer` a mixin overrides.
+pub(crate) trait ProcessRequest<K: SocketKind, H> {
+    /// Runs or hands off one request (Python's `process_request`).
+    fn process_request(&self, request: Request<K, H>);
+
+    /// Whether another request can be taken now; while not, the loop leaves requests in
+    /// the socket's queue (the listen backlog) and waits to be woken.
+    fn has_capacity(&self) -> bool {
+        true
+    }
+
+    /// Runs on every turn of the serving loop (Python's `service_actions`).
+    fn service_actions(&self) {}
+
+    /// Runs when `handle_request` times out (Python's `handle_timeout`).
+    fn handle_timeout(&self) {}
+}

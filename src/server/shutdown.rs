@@ -1,0 +1,152 @@
+//! [`ShutdownHandle`]: stop `serve_forever` from any thread, at once.
+//!
+//! Python's `shutdown()` sets a flag that `serve_forever` notices at its next poll, up to
+//! `poll_interval` later, and deadlocks when called from the serving thread or when nothing
+//! is serving. Here a shutdown also wakes the loop through a mio [`Waker`], returns at once
+//! on the serving thread, and returns at once when nothing is serving.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, ThreadId};
+use std::{fmt, io};
+
+use mio::Waker;
+
+/// State shared between a serving loop and its shutdown handles.
+pub(crate) struct ShutdownState {
+    requested: AtomicBool,
+    /// The thread running `serve_forever`, if any.
+    serving: Mutex<Option<ThreadId>>,
+    exited: Condvar,
+    waker: Waker,
+}
+
+impl ShutdownState {
+    pub(crate) fn new(waker: Waker) -> Self {
+        ShutdownState {
+            requested: AtomicBool::new(false),
+            serving: Mutex::new(None),
+            exited: Condvar::new(),
+            waker,
+        }
+    }
+
+    pub(crate) fn is_requested(&self) -> bool {
+        self.requested.load(Ordering::Acquire)
+    }
+
+    /// Wakes the serving loop without asking it to stop (a slot freed, say).
+    pub(crate) fn wake(&self) {
+        if let Err(err) = self.waker.wake() {
+            log::error!("could not wake the serving loop: {err}");
+        }
+    }
+
+    fn serving(&self) -> MutexGuard<'_, Option<ThreadId>> {
+        // The guarded value is a plain thread id: a panic elsewhere cannot corrupt it.
+        self.serving.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks the calling thread as serving until the guard drops. Returns `None` when a
+    /// shutdown was requested before the loop started: that loop ends at once.
+    pub(crate) fn enter(&self) -> Option<ServingGuard<'_>> {
+        *self.serving() = Some(thread::current().id());
+        let guard = ServingGuard { state: self };
+        if self.is_requested() {
+            return None; // the guard's drop resets the request and wakes waiters
+        }
+        Some(guard)
+    }
+}
+
+/// Ends a serving period: clears the request and releases threads waiting in `shutdown`.
+pub(crate) struct ServingGuard<'a> {
+    state: &'a ShutdownState,
+}
+
+impl Drop for ServingGuard<'_> {
+    fn drop(&mut self) {
+        let mut serving = self.state.serving();
+        *serving = None;
+        self.state.requested.store(false, Ordering::Release);
+        self.state.exited.notify_all();
+    }
+}
+
+/// Stops a server's `serve_forever` loop from any thread.
+///
+/// Get one from the server's `shutdown_handle()`; it is cheap to clone and can be moved
+/// into signal handlers and request handlers.
+///
+/// ```
+/// use socketserver::{StreamRequest, TcpServer};
+///
+/// let server = TcpServer::bind("127.0.0.1:0", || |_: &mut StreamRequest| Ok(()))?;
+/// let handle = server.shutdown_handle();
+/// let serving = std::thread::spawn(move || server.serve_forever());
+/// handle.shutdown(); // returns once the loop has exited
+/// serving.join().unwrap()?;
+/// # Ok::<(), socketserver::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    state: Arc<ShutdownState>,
+}
+
+impl ShutdownHandle {
+    pub(crate) fn new(state: Arc<ShutdownState>) -> Self {
+        ShutdownHandle { state }
+    }
+
+    /// Stops `serve_forever` and waits until it has returned.
+    ///
+    /// - While a loop serves on another thread: wakes it at once (no `poll_interval`
+    ///   wait) and returns after it has exited. Requests already running on other threads
+    ///   are not waited for; `server_close` does that.
+    /// - On the serving thread itself (from a handler of a non-threading server): asks the
+    ///   loop to stop after the current request and returns at once instead of deadlocking.
+    /// - When nothing is serving: returns at once, and the next `serve_forever` returns
+    ///   without serving (as in Python, a shutdown that races ahead of the loop still
+    ///   stops it).
+    pub fn shutdown(&self) {
+        self.request_shutdown();
+        let me = thread::current().id();
+        let serving = self.state.serving();
+        let _exited = self
+            .state
+            .exited
+            .wait_while(serving, |serving| serving.is_some_and(|id| id != me))
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+
+    /// Asks `serve_forever` to stop and returns without waiting for it.
+    pub fn request_shutdown(&self) {
+        self.state.requested.store(true, Ordering::Release);
+        self.state.wake();
+    }
+
+    /// Wakes the serving loop without asking it to stop.
+    pub(crate) fn wake(&self) {
+        self.state.wake();
+    }
+
+    /// Whether a shutdown was requested and the loop has not yet acted on it.
+    pub fn is_shutdown_requested(&self) -> bool {
+        self.state.is_requested()
+    }
+}
+
+impl fmt::Debug for ShutdownHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShutdownHandle")
+            .field("requested", &self.state.is_requested())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Makes the poll/waker pair every server owns.
+pub(crate) fn new_poll() -> io::Result<(mio::Poll, Arc<ShutdownState>)> {
+    let poll = mio::Poll::new()?;
+    let waker = Waker::new(poll.registry(), crate::server::base::WAKE)?;
+    Ok((poll, Arc::new(ShutdownState::new(waker))))
+}
