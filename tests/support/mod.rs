@@ -1,0 +1,97 @@
+//! Helpers shared by the integration tests: clients with deadlines, and serving a server
+//! on a background thread that is always shut down.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use socketserver::ShutdownHandle;
+
+/// Every blocking client call in the tests gives up after this long.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects with read/write timeouts so a broken server fails the test instead of hanging.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).expect("connect");
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream
+}
+
+/// Sends `line` and reads one line back.
+pub fn round_trip(stream: &mut TcpStream, line: &str) -> String {
+    stream.write_all(line.as_bytes()).expect("write");
+    let mut reply = String::new();
+    BufReader::new(&*stream).read_line(&mut reply).expect("read");
+    reply
+}
+
+/// Python's `stream_examine`: one echo round trip on a fresh connection.
+pub fn stream_examine(addr: SocketAddr) {
+    let mut stream = connect(addr);
+    assert_eq!(round_trip(&mut stream, "hello world\n"), "hello world\n");
+}
+
+/// Python's `dgram_examine`: one datagram echo round trip.
+pub fn dgram_examine(addr: SocketAddr) {
+    let socket = udp_client();
+    socket.send_to(b"hello world\n", addr).unwrap();
+    let mut buf = [0; 64];
+    let n = socket.recv(&mut buf).expect("datagram reply");
+    assert_eq!(&buf[..n], b"hello world\n");
+}
+
+pub fn udp_client() -> UdpSocket {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    socket
+}
+
+/// A server serving on a background thread; dropping it shuts the loop down and joins.
+pub struct Serving {
+    handle: ShutdownHandle,
+    thread: Option<JoinHandle<socketserver::Result<()>>>,
+}
+
+impl Serving {
+    pub fn start<F>(handle: ShutdownHandle, serve: F) -> Self
+    where
+        F: FnOnce() -> socketserver::Result<()> + Send + 'static,
+    {
+        Serving {
+            handle,
+            thread: Some(std::thread::spawn(serve)),
+        }
+    }
+
+    /// Shuts down and returns what `serve_forever` returned.
+    pub fn stop(mut self) -> socketserver::Result<()> {
+        self.handle.shutdown();
+        self.thread.take().unwrap().join().expect("serving thread panicked")
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            self.handle.shutdown();
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Polls `cond` until it holds or `timeout` passes; the alternative to sleeping.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    cond()
+}
