@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use socketserver::ShutdownHandle;
 
+pub mod example;
+
 /// Every blocking client call in the tests gives up after this long.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
