@@ -153,3 +153,20 @@ fn a_name_that_resolves_to_nothing_is_a_clear_error() {
     let err = TcpServer::bind(&[][..] as &[std::net::SocketAddr], || echo_line).unwrap_err();
     assert!(matches!(err, Error::NoAddress), "{err}");
 }
+
+#[test]
+fn allow_reuse_port_lets_two_servers_share_a_port() {
+    let first = TcpServer::builder()
+        .allow_reuse_port(true)
+        .bind("127.0.0.1:0", || echo_line)
+        .unwrap();
+    let addr = first.local_addr().unwrap();
+    let second = TcpServer::builder()
+        .allow_reuse_port(true)
+        .bind(addr, || echo_line)
+        .expect("SO_REUSEPORT allows a second listener");
+    assert_eq!(second.local_addr().unwrap(), addr);
+    // Without the option the port is taken.
+    let err = TcpServer::bind(addr, || echo_line).unwrap_err();
+    assert!(matches!(err, Error::Io(e) if e.kind() == io::ErrorKind::AddrInUse));
+}
