@@ -83,17 +83,7 @@ fn daemon_threads_do_not_delay_closing() {
 
 #[test]
 fn close_connections_ends_idle_clients_and_lets_the_server_close() {
-    let server = ThreadingTcpServer::bind("127.0.0.1:0", || {
-        |req: &mut StreamRequest| {
-            let mut line = Vec::new();
-            while req.rfile.read_until(b'\n', &mut line)? > 0 {
-                req.wfile.write_all(&line)?;
-                line.clear();
-            }
-            Ok(())
-        }
-    })
-    .unwrap();
+    let server = ThreadingTcpServer::bind("127.0.0.1:0", || support::echo_lines).unwrap();
     let addr = server.local_addr().unwrap();
     let handle = server.shutdown_handle();
     let server = std::sync::Arc::new(server);

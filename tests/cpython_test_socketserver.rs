@@ -16,14 +16,7 @@ use socketserver::{
     ThreadingUdpServer, ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UdpServer,
     UnixDatagramServer, UnixStreamServer,
 };
-use support::{dgram_examine, stream_examine, wait_until, Serving, IO_TIMEOUT};
-
-/// Python's test handler: echo one line.
-fn echo_line(req: &mut StreamRequest) -> io::Result<()> {
-    let mut line = Vec::new();
-    req.rfile.read_until(b'\n', &mut line)?;
-    req.wfile.write_all(&line)
-}
+use support::{dgram_examine, echo_line, stream_examine, wait_until, Serving, IO_TIMEOUT};
 
 fn echo_datagram(req: &mut DatagramRequest) -> io::Result<()> {
     req.wfile = req.packet().to_vec();

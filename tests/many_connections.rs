@@ -3,23 +3,14 @@
 
 mod support;
 
-use std::io::{self, BufRead, Write};
+use std::io::{BufRead, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use socketserver::{StreamRequest, TcpServer, Threading, ThreadingTcpServer};
-use support::{connect, round_trip, wait_until, Serving, IO_TIMEOUT};
-
-fn echo_lines(req: &mut StreamRequest) -> io::Result<()> {
-    let mut line = Vec::new();
-    while req.rfile.read_until(b'\n', &mut line)? > 0 {
-        req.wfile.write_all(&line)?;
-        line.clear();
-    }
-    Ok(())
-}
+use support::{connect, echo_lines, round_trip, wait_until, Serving, IO_TIMEOUT};
 
 /// Lets this process hold a few thousand sockets (both ends live here).
 fn raise_fd_limit() {

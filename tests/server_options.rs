@@ -3,20 +3,14 @@
 
 mod support;
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use socketserver::{Error, StreamRequest, TcpServer};
-use support::{connect, round_trip, wait_until, Serving, IO_TIMEOUT};
-
-fn echo_line(req: &mut StreamRequest) -> io::Result<()> {
-    let mut line = String::new();
-    req.rfile.read_line(&mut line)?;
-    req.wfile.write_all(line.as_bytes())
-}
+use support::{connect, echo_line, round_trip, wait_until, Serving, IO_TIMEOUT};
 
 #[test]
 fn handle_request_times_out_and_calls_handle_timeout() {

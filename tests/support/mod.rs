@@ -103,3 +103,20 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+/// A handler that echoes every line (bytes, so any line comes back exactly) until EOF.
+pub fn echo_lines(req: &mut socketserver::StreamRequest) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    while req.rfile.read_until(b'\n', &mut line)? > 0 {
+        req.wfile.write_all(&line)?;
+        line.clear();
+    }
+    Ok(())
+}
+
+/// Python's test handler: echo one line, then end the request.
+pub fn echo_line(req: &mut socketserver::StreamRequest) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    req.rfile.read_until(b'\n', &mut line)?;
+    req.wfile.write_all(&line)
+}
