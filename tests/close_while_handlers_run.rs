@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
