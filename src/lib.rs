@@ -64,6 +64,7 @@ pub mod handler;
 pub mod mixin;
 pub mod server;
 mod sys;
+pub mod tutorial;
 
 pub use address::Address;
 pub use error::{Error, Result};
