@@ -244,9 +244,8 @@ impl<H: HttpHandler> HttpStreamHandler<H> {
                 }
             };
             let mut request = HttpRequest::new(stream, head, body, H::SERVER_VERSION);
-            let handled = panic::catch_unwind(AssertUnwindSafe(|| {
-                self.handler.handle(&mut request)
-            }));
+            let handled =
+                panic::catch_unwind(AssertUnwindSafe(|| self.handler.handle(&mut request)));
             match handled {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => {
@@ -262,7 +261,7 @@ impl<H: HttpHandler> HttpStreamHandler<H> {
                 }
             }
             let keep_alive = request.finish_response()?;
-            if !keep_alive || !skip_unread_body(&mut request)? {
+            if !keep_alive || !request.skip_unread_body()? {
                 if request.body_remaining() > 0 {
                     linger_close(stream);
                 }
@@ -270,24 +269,6 @@ impl<H: HttpHandler> HttpStreamHandler<H> {
             }
         }
     }
-}
-
-/// Unread body bytes skipped to reach the next request; with more, the connection closes.
-const MAX_SKIPPED_BODY: u64 = 64 * 1024;
-
-/// Reads past what the handler left of the body; `false` when the connection should
-/// close instead.
-fn skip_unread_body(request: &mut HttpRequest<'_>) -> io::Result<bool> {
-    let remaining = request.body_remaining();
-    if remaining == 0 {
-        return Ok(true);
-    }
-    // A client waiting for `100 Continue` that never came has not sent the body.
-    if request.body.continue_pending || remaining > MAX_SKIPPED_BODY {
-        return Ok(false);
-    }
-    io::copy(&mut request.body(), &mut io::sink())?;
-    Ok(true)
 }
 
 /// How the request body is framed, or the status that refuses it.
@@ -412,22 +393,40 @@ mod tests {
         .unwrap();
         assert_eq!(body.remaining, 12);
         assert!(!body.continue_pending);
-        let same_twice = head("POST / HTTP/1.1\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n");
-        assert_eq!(body_framing(&same_twice, &Limits::DEFAULT).unwrap().remaining, 5);
+        let same_twice =
+            head("POST / HTTP/1.1\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n");
+        assert_eq!(
+            body_framing(&same_twice, &Limits::DEFAULT)
+                .unwrap()
+                .remaining,
+            5
+        );
         let none = head("GET / HTTP/1.1\r\n\r\n");
         assert_eq!(body_framing(&none, &Limits::DEFAULT).unwrap().remaining, 0);
     }
 
     #[test]
     fn bad_framing_is_refused() {
-        assert_eq!(refused("POST / HTTP/1.1\r\nContent-Length: 1001\r\n\r\n"), 413);
+        assert_eq!(
+            refused("POST / HTTP/1.1\r\nContent-Length: 1001\r\n\r\n"),
+            413
+        );
         assert_eq!(
             refused("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"),
             413
         );
-        assert_eq!(refused("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400);
-        assert_eq!(refused("POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n"), 400);
-        assert_eq!(refused("POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\n"), 400);
+        assert_eq!(
+            refused("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            refused("POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            refused("POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\n"),
+            400
+        );
         assert_eq!(
             refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
             501
@@ -445,8 +444,16 @@ mod tests {
     #[test]
     fn expect_continue_only_with_a_body_on_http11() {
         let with_body = head("PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
-        assert!(body_framing(&with_body, &Limits::DEFAULT).unwrap().continue_pending);
+        assert!(
+            body_framing(&with_body, &Limits::DEFAULT)
+                .unwrap()
+                .continue_pending
+        );
         let http10 = head("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
-        assert!(!body_framing(&http10, &Limits::DEFAULT).unwrap().continue_pending);
+        assert!(
+            !body_framing(&http10, &Limits::DEFAULT)
+                .unwrap()
+                .continue_pending
+        );
     }
 }

@@ -71,7 +71,11 @@ pub(crate) fn read_head(rfile: &mut impl BufRead, limits: &Limits) -> io::Result
         }
         blank_lines += 1;
         if blank_lines > MAX_LEADING_BLANK_LINES {
-            return Ok(ReadHead::Rejected(Reject::new(400, "Too many blank lines", None)));
+            return Ok(ReadHead::Rejected(Reject::new(
+                400,
+                "Too many blank lines",
+                None,
+            )));
         }
     }
     let line_end = raw.len();
@@ -239,8 +243,7 @@ mod tests {
 
     #[test]
     fn http10_and_bare_newlines() {
-        let ReadHead::Request(head) = read(b"GET / HTTP/1.0\nA: b\n\n", &Limits::default())
-        else {
+        let ReadHead::Request(head) = read(b"GET / HTTP/1.0\nA: b\n\n", &Limits::default()) else {
             panic!("not parsed");
         };
         assert_eq!(head.version, Version::Http10);
@@ -298,7 +301,10 @@ mod tests {
     #[test]
     fn total_header_bytes_limit_is_431() {
         let limits = Limits::default().max_header_bytes(100);
-        let request = format!("GET / HTTP/1.1\r\n{}\r\n", "X-Some-Header: value\r\n".repeat(6));
+        let request = format!(
+            "GET / HTTP/1.1\r\n{}\r\n",
+            "X-Some-Header: value\r\n".repeat(6)
+        );
         assert_eq!(status(request.as_bytes(), &limits), 431);
     }
 
@@ -306,16 +312,16 @@ mod tests {
     fn malformed_requests_are_400() {
         let limits = Limits::default();
         for input in [
-            &b"GET /\r\n\r\n"[..],                         // HTTP/0.9
-            b"GET / HTTP/1.1 extra\r\n\r\n",               // four words
-            b"GET /a b HTTP/1.1\r\n\r\n",                  // space in the path
-            b"GET / HTTP/x.y\r\n\r\n",                     // version not numbers
-            b"GET / FTP/1.1\r\n\r\n",                      // not HTTP
-            b"G(T / HTTP/1.1\r\n\r\n",                     // method not a token
-            b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n",    // field without a colon
-            b"GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n",  // obsolete line folding
-            b"GET / HTTP/1.1\r\nBad Name: v\r\n\r\n",      // space in a field name
-            b"\x00\x01\x02\r\n\r\n",                       // binary garbage
+            &b"GET /\r\n\r\n"[..],                        // HTTP/0.9
+            b"GET / HTTP/1.1 extra\r\n\r\n",              // four words
+            b"GET /a b HTTP/1.1\r\n\r\n",                 // space in the path
+            b"GET / HTTP/x.y\r\n\r\n",                    // version not numbers
+            b"GET / FTP/1.1\r\n\r\n",                     // not HTTP
+            b"G(T / HTTP/1.1\r\n\r\n",                    // method not a token
+            b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n",   // field without a colon
+            b"GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", // obsolete line folding
+            b"GET / HTTP/1.1\r\nBad Name: v\r\n\r\n",     // space in a field name
+            b"\x00\x01\x02\r\n\r\n",                      // binary garbage
         ] {
             assert_eq!(status(input, &limits), 400, "{:?}", latin1(input));
         }
@@ -329,7 +335,12 @@ mod tests {
             b"GET / HTTP/3\r\n\r\n",
             b"GET / HTTP/1.2\r\n\r\n",
         ] {
-            assert_eq!(status(input, &Limits::default()), 505, "{:?}", latin1(input));
+            assert_eq!(
+                status(input, &Limits::default()),
+                505,
+                "{:?}",
+                latin1(input)
+            );
         }
     }
 
@@ -348,7 +359,8 @@ mod tests {
 
     #[test]
     fn leading_slashes_collapse() {
-        let ReadHead::Request(head) = read(b"GET //evil.example/x HTTP/1.1\r\n\r\n", &Limits::default())
+        let ReadHead::Request(head) =
+            read(b"GET //evil.example/x HTTP/1.1\r\n\r\n", &Limits::default())
         else {
             panic!("not parsed");
         };

@@ -28,6 +28,9 @@ pub struct HttpRequest<'a> {
     pub(crate) server_version: &'static str,
 }
 
+/// Unread body bytes skipped to reach the next request; with more, the connection closes.
+const MAX_SKIPPED_BODY: u64 = 64 * 1024;
+
 /// What is left of the request body.
 #[derive(Debug)]
 pub(crate) struct BodyState {
@@ -130,6 +133,26 @@ impl<'a> HttpRequest<'a> {
         self.body.remaining
     }
 
+    /// Whether the unread body stops the connection from carrying another request: too
+    /// much of it to skip, or a client that waits for `100 Continue` and has not sent it.
+    pub(crate) fn unread_body_ends_connection(&self) -> bool {
+        let remaining = self.body.remaining;
+        remaining > MAX_SKIPPED_BODY || (self.body.continue_pending && remaining > 0)
+    }
+
+    /// Reads past what the handler left of the body so that the next request can be
+    /// read; `false` when the connection should close instead.
+    pub(crate) fn skip_unread_body(&mut self) -> io::Result<bool> {
+        if self.body.remaining == 0 {
+            return Ok(true);
+        }
+        if self.unread_body_ends_connection() {
+            return Ok(false);
+        }
+        io::copy(&mut self.body(), &mut io::sink())?;
+        Ok(true)
+    }
+
     /// Whether this is a `HEAD` request: the body of the response is not sent.
     pub fn is_head(&self) -> bool {
         self.head.method == "HEAD"
@@ -164,7 +187,9 @@ impl Read for Body<'_> {
             self.state.continue_pending = false;
             // Once a final response has begun, the client must not be told to go on.
             if !self.response_started {
-                self.stream.wfile.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+                self.stream
+                    .wfile
+                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
                 self.stream.wfile.flush()?;
             }
         }

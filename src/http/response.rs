@@ -94,14 +94,12 @@ impl HttpRequest<'_> {
     /// (Python's `send_response(code, message)`).
     pub fn send_response_with_reason(&mut self, code: u16, reason: &str) -> io::Result<()> {
         if self.response.phase == Phase::Body {
-            return Err(misuse("send_response after end_headers: the response was sent"));
+            return Err(misuse(
+                "send_response after end_headers: the response was sent",
+            ));
         }
         check_field_value(reason)?;
-        log_request(
-            &self.stream.client_address,
-            &self.head.requestline,
-            code,
-        );
+        log_request(&self.stream.client_address, &self.head.requestline, code);
         let state = &mut self.response;
         state.phase = Phase::Headers;
         state.status = code;
@@ -129,7 +127,10 @@ impl HttpRequest<'_> {
         let state = &mut self.response;
         if name.eq_ignore_ascii_case("Content-Length") {
             let length = value.trim().parse().map_err(|_| {
-                io::Error::new(io::ErrorKind::InvalidInput, "Content-Length is not a number")
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "Content-Length is not a number",
+                )
             })?;
             state.content_length = Some(length);
         } else if name.eq_ignore_ascii_case("Connection") {
@@ -149,14 +150,16 @@ impl HttpRequest<'_> {
     /// follows through [`wfile`](Self::wfile).
     ///
     /// Adds `Connection: close` when the connection must close after this response
-    /// (the request asked for it, or the body has no `Content-Length`), and
+    /// (the request asked for it, the body has no `Content-Length`, or the handler left
+    /// too much of the request body unread to skip it), and
     /// `Connection: keep-alive` when an HTTP/1.0 client asked to keep it open.
     pub fn end_headers(&mut self) -> io::Result<()> {
         if self.response.phase != Phase::Headers {
             return Err(misuse("end_headers without send_response"));
         }
+        let unread_body_ends_connection = self.unread_body_ends_connection();
         let state = &mut self.response;
-        if state.content_length.is_none() && !state.discard_body {
+        if (state.content_length.is_none() && !state.discard_body) || unread_body_ends_connection {
             state.close = true;
         }
         if !state.connection_header {
@@ -189,7 +192,9 @@ impl HttpRequest<'_> {
     /// has run it is too late and this fails with `InvalidInput`.
     pub fn send_error(&mut self, code: u16, message: Option<&str>) -> io::Result<()> {
         if self.response.phase == Phase::Body {
-            return Err(misuse("send_error after end_headers: the response was sent"));
+            return Err(misuse(
+                "send_error after end_headers: the response was sent",
+            ));
         }
         let message = message.unwrap_or_else(|| status_phrase(code));
         log::info!(
@@ -376,10 +381,19 @@ pub(crate) fn answer_reject(stream: &mut StreamRequest, reject: &Reject, server_
         reject.status,
         escape_controls(&reject.message)
     );
-    log_request(client, reject.requestline.as_deref().unwrap_or("-"), reject.status);
+    log_request(
+        client,
+        reject.requestline.as_deref().unwrap_or("-"),
+        reject.status,
+    );
     let page = error_page(reject.status, &reject.message);
     let mut response = Vec::with_capacity(page.len() + 256);
-    status_head(&mut response, reject.status, status_phrase(reject.status), server_version);
+    status_head(
+        &mut response,
+        reject.status,
+        status_phrase(reject.status),
+        server_version,
+    );
     push_field(&mut response, "Connection", "close");
     push_field(&mut response, "Content-Type", ERROR_CONTENT_TYPE);
     push_field(&mut response, "Content-Length", &page.len().to_string());
