@@ -81,7 +81,9 @@ pub trait HttpHandler: Send + 'static {
     ///
     /// Returning an error ends the connection: when nothing was sent yet the client
     /// gets a `500`, and the error goes to the server's `handle_error`, except for a
-    /// client that went away (broken pipe, reset), which is logged at debug level.
+    /// client that went away (broken pipe, reset), which is logged at debug level, and
+    /// a socket timeout (`connection_timeout`), logged at info level as Python's
+    /// "Request timed out".
     fn handle(&mut self, request: &mut HttpRequest<'_>) -> io::Result<()> {
         match request.method() {
             "GET" => self.do_get(request),
@@ -206,6 +208,11 @@ impl<H: HttpHandler> StreamHandler for HttpStreamHandler<H> {
                 log::debug!("{}: client went away: {err}", stream.client_address);
                 Ok(())
             }
+            // Python's "Request timed out": the connection ends, handle_error is not called.
+            Err(err) if timed_out(&err) => {
+                log::info!("{}: request timed out: {err}", stream.client_address);
+                Ok(())
+            }
             other => other,
         }
     }
@@ -221,11 +228,6 @@ impl<H: HttpHandler> HttpStreamHandler<H> {
                 Ok(ReadHead::Rejected(reject)) => {
                     answer_reject(stream, &reject, H::SERVER_VERSION);
                     linger_close(stream);
-                    return Ok(());
-                }
-                Err(err) if timed_out(&err) => {
-                    // Python's "Request timed out": the connection ends, nothing to report.
-                    log::info!("{}: request timed out: {err}", stream.client_address);
                     return Ok(());
                 }
                 Err(err) => return Err(err),

@@ -189,7 +189,9 @@ impl HttpRequest<'_> {
     /// `Connection: close`. No page for `HEAD`, `1xx`, `204` and `304`.
     ///
     /// Header lines collected since `send_response` are dropped; once `end_headers`
-    /// has run it is too late and this fails with `InvalidInput`.
+    /// has run it is too late and this fails with `InvalidInput`. The response is
+    /// complete when it returns: the lecture's `send_error(404)` followed by
+    /// `end_headers()` would be an error here.
     pub fn send_error(&mut self, code: u16, message: Option<&str>) -> io::Result<()> {
         if self.response.phase == Phase::Body {
             return Err(misuse(
