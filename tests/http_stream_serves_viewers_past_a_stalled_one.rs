@@ -18,6 +18,9 @@ use socketserver::http::{HttpRequest, MultipartWriter, ThreadingHttpServer};
 
 const FRAME_BYTES: usize = 32 * 1024;
 const FRAME_PERIOD: Duration = Duration::from_millis(10);
+/// Frames (a second's worth) a handler must be behind the camera to count as blocked in
+/// its write: a live handler on a busy machine is never that late.
+const STALLED_LAG: u64 = 100;
 
 /// The newest frame's number, the frames themselves being made from the number.
 #[derive(Default)]
@@ -121,7 +124,7 @@ fn ten_viewers_keep_getting_frames_while_one_stalls() {
         support::wait_until(Duration::from_secs(20), || {
             camera
                 .written_by(stalled_port)
-                .is_some_and(|written| camera.newest() >= written + 30)
+                .is_some_and(|written| camera.newest() >= written + STALLED_LAG)
         }),
         "the stalled viewer's handler never blocked"
     );
