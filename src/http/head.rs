@@ -357,6 +357,53 @@ mod tests {
         assert_eq!(status(input.as_bytes(), &Limits::default()), 400);
     }
 
+    /// Pieces of requests, glued at random: every outcome is allowed but a panic.
+    #[test]
+    fn random_heads_never_panic() {
+        const PIECES: [&[u8]; 16] = [
+            b"GET",
+            b"POST",
+            b" ",
+            b"/",
+            b"HTTP/1.1",
+            b"HTTP/2.0",
+            b"HTTP/",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b":",
+            b"Content-Length",
+            b"\x00",
+            b"\xff\xfe",
+            b"\t",
+            b"9",
+        ];
+        let limits = Limits::default()
+            .max_request_line(64)
+            .max_header_line(32)
+            .max_header_bytes(128)
+            .max_headers(4);
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            // xorshift64: reproducible without a dependency.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let mut input = Vec::new();
+            for _ in 0..len {
+                input.extend_from_slice(PIECES[(next() % 16) as usize]);
+            }
+            let mut rfile = io::BufReader::new(&input[..]);
+            if let ReadHead::Rejected(reject) = read_head(&mut rfile, &limits).unwrap() {
+                assert!([400, 414, 431, 505].contains(&reject.status), "{reject:?}");
+            }
+        }
+    }
+
     #[test]
     fn leading_slashes_collapse() {
         let ReadHead::Request(head) =
