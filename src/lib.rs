@@ -61,6 +61,8 @@
 mod address;
 mod error;
 pub mod handler;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod mixin;
 pub mod server;
 mod sys;

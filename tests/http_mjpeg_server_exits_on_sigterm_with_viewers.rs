@@ -1,0 +1,52 @@
+//! The MJPEG example stops cleanly on SIGTERM within 3 seconds although viewers are
+//! connected: one watching the stream, one idle between keep-alive requests, and one
+//! that stopped reading with its socket full.
+#![cfg(feature = "http")]
+
+mod http_support;
+mod mjpeg_example;
+mod support;
+
+use std::io::{BufReader, Write};
+use std::time::Duration;
+
+use http_support::Client;
+use mjpeg_example::ExampleServer;
+
+#[test]
+fn sigterm_exits_0_within_3_seconds_with_viewers_connected() {
+    let mut server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "30"]);
+    let addr = server.addr;
+
+    let mut idle = Client::connect(addr);
+    assert_eq!(
+        idle.request(b"GET /index.html HTTP/1.1\r\n\r\n").status,
+        200
+    );
+
+    let watching = support::connect(addr);
+    (&watching)
+        .write_all(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let mut watching = BufReader::new(watching);
+    assert_eq!(http_support::read_head(&mut watching).unwrap().status, 200);
+    http_support::read_part(&mut watching, "FRAME").unwrap();
+
+    let stalled = support::connect(addr);
+    (&stalled)
+        .write_all(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
+        .unwrap();
+
+    let (status, took) = server
+        .terminate(Duration::from_secs(3))
+        .expect("mjpeg_server still running 3 s after SIGTERM");
+    assert_eq!(status.code(), Some(0), "exit status {status:?}");
+    eprintln!("exited {took:?} after SIGTERM");
+
+    // The watching viewer's stream ended (closing boundary or end-of-file, no hang).
+    let mut rest = Vec::new();
+    let ended = std::io::Read::read_to_end(&mut watching, &mut rest);
+    assert!(ended.is_ok() || ended.is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset));
+    assert!(idle.is_closed());
+    drop(stalled);
+}
