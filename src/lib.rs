@@ -43,6 +43,10 @@
 //! | `server.shutdown()` | [`ShutdownHandle::shutdown`] (wakes the loop at once) |
 //! | `bind_and_activate=False`, class attributes | [`ServerBuilder`] |
 //! | overriding `verify_request`, `handle_error`, ... | closures on [`ServerBuilder`] |
+//! | `http.server.HTTPServer`, `ThreadingHTTPServer` | `http::HttpServer`, `http::ThreadingHttpServer` |
+//! | `http.server.BaseHTTPRequestHandler` (`do_GET`, `send_response`, ...) | `http::HttpHandler` |
+//!
+//! New to all this? The [`tutorial`] walks through the Python lectures chapter by chapter.
 //!
 //! # What is different from Python, on purpose
 //!

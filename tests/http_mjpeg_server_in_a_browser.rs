@@ -94,7 +94,7 @@ fn differing_pixels(a: &(Vec<[u8; 3]>, usize), b: &(Vec<[u8; 3]>, usize)) -> usi
 fn chromium_shows_a_moving_picture() {
     let Some(chromium) = find_program("chromium").or_else(|| find_program("chromium-browser"))
     else {
-        mjpeg_example::skip("chromium not found (run .ci/install-browser.sh)");
+        mjpeg_example::skip("chromium not found (run .ci/install-tools.sh)");
         return;
     };
     let server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "10"]);

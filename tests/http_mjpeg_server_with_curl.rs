@@ -25,7 +25,7 @@ fn curl(args: &[&str]) -> String {
 #[test]
 fn curl_gets_the_page_and_frames_that_are_jpegs() {
     if find_program("curl").is_none() {
-        mjpeg_example::skip("curl not found (run .ci/install-browser.sh)");
+        mjpeg_example::skip("curl not found (run .ci/install-tools.sh)");
         return;
     }
     let server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "20"]);

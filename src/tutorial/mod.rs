@@ -12,6 +12,9 @@
 //! 4. [UDP](ch04_udp): datagram servers and the UDP chat server.
 //! 5. [socketserver-style handlers](ch05_handlers): `setup`/`handle`/`finish`, `rfile`,
 //!    `wfile`, and the server's hooks.
+//! 6. HTTP and the surveillance camera: the [`http`](crate::http) module's documentation
+//!    (`http.server`, `BaseHTTPRequestHandler`, and how `multipart/x-mixed-replace`
+//!    streams a camera to a browser).
 
 pub mod ch01_iterative_server;
 pub mod ch02_thread_per_client;
