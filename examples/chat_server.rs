@@ -1,0 +1,137 @@
+//! Ports `GUI_ChatServer_Multi.py` and `threading_server.py` (lecture 001): a thread per
+//! client; every line a client sends is relayed to every other client (`--echo-self`: to
+//! the sender too).
+//!
+//! Try: `cargo run --example chat_server`, then `cargo run --example chat_client -- --name
+//! alice` and `... -- --name bob` in two more terminals, and type.
+//!
+//! Changed from the lectures, and why:
+//! - The client list is an `Arc<Mutex<..>>` captured by the handler factory, not a global
+//!   mutated while other threads iterate it (`threading_server.py` removes from the list
+//!   inside its `for` loop and sends to everyone, the sender included).
+//! - Relaying never writes to a socket. Each client has a bounded queue drained by its own
+//!   writer thread; the relay only queues. A client that stops reading fills its queue and
+//!   is dropped, so a slow or dead client never blocks the others (in the lecture one
+//!   stuck `sendall` stalls every sender).
+//! - The handler's `setup`/`handle`/`finish` (socketserver's lifecycle) join, relay and
+//!   leave: `finish` runs even when `handle` fails, so a broken connection always leaves.
+//! - A message is a line, not a `recv(256)` chunk, so long lines arrive whole.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use clap::Parser;
+use socketserver::{StreamHandler, StreamRequest, ThreadingTcpServer};
+
+/// Threaded chat server: relays each line to the other clients.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    endpoint: common::Endpoint,
+    /// Also send each line back to its sender (default: only to the others)
+    #[arg(long)]
+    echo_self: bool,
+}
+
+/// Lines waiting for one client; a client this far behind has stopped reading.
+const QUEUE_LINES: usize = 64;
+
+/// A connected client: its queue (drained by its writer thread) and its socket.
+struct Peer {
+    queue: SyncSender<Arc<[u8]>>,
+    socket: TcpStream,
+}
+
+type Peers = Arc<Mutex<HashMap<SocketAddr, Peer>>>;
+
+struct Chat {
+    peers: Peers,
+    echo_self: bool,
+    me: Option<SocketAddr>,
+}
+
+impl StreamHandler for Chat {
+    /// Joins: starts this client's writer thread and adds it to the list.
+    fn setup(&mut self, req: &mut StreamRequest) -> io::Result<()> {
+        let socket = req
+            .connection()
+            .as_tcp()
+            .ok_or(io::ErrorKind::Unsupported)?;
+        let (socket, mut writer) = (socket.try_clone()?, socket.try_clone()?);
+        let (queue, lines) = mpsc::sync_channel::<Arc<[u8]>>(QUEUE_LINES);
+        std::thread::spawn(move || {
+            // Ends when the client leaves (the queue closes) or stops accepting bytes.
+            for line in lines {
+                if writer.write_all(&line).is_err() {
+                    break;
+                }
+            }
+        });
+        let me = socket.peer_addr()?;
+        log::info!("{me} joined");
+        common::lock(&self.peers).insert(me, Peer { queue, socket });
+        self.me = Some(me);
+        Ok(())
+    }
+
+    /// Relays each line the client sends.
+    fn handle(&mut self, req: &mut StreamRequest) -> io::Result<()> {
+        let mut line = Vec::new();
+        while req.rfile.read_until(b'\n', &mut line)? > 0 {
+            if !line.ends_with(b"\n") {
+                line.push(b'\n'); // the last line of a client that did not end it
+            }
+            self.relay(line.as_slice().into());
+            line.clear();
+        }
+        Ok(())
+    }
+
+    /// Leaves, however `handle` ended.
+    fn finish(&mut self, _: &mut StreamRequest) -> io::Result<()> {
+        if let Some(me) = self.me {
+            common::lock(&self.peers).remove(&me);
+            log::info!("{me} left");
+        }
+        Ok(())
+    }
+}
+
+impl Chat {
+    /// Queues `line` for the others (and the sender with `--echo-self`); drops every
+    /// client whose queue is full or whose writer has stopped.
+    fn relay(&self, line: Arc<[u8]>) {
+        common::lock(&self.peers).retain(|addr, peer| {
+            if Some(*addr) == self.me && !self.echo_self {
+                return true;
+            }
+            let queued = peer.queue.try_send(Arc::clone(&line)).is_ok();
+            if !queued {
+                log::warn!("{addr} is not reading: dropped");
+                let _ = peer.socket.shutdown(Shutdown::Both); // its handler sees end-of-file
+            }
+            queued
+        });
+    }
+}
+
+fn main() -> socketserver::Result<()> {
+    let args = Args::parse();
+    common::init_logging();
+    let peers = Peers::default();
+    let server = ThreadingTcpServer::bind(args.endpoint.addr(), move || Chat {
+        peers: Arc::clone(&peers),
+        echo_self: args.echo_self,
+        me: None,
+    })?;
+    common::stop_on_signal(server.shutdown_handle());
+    common::announce(server.local_addr()?);
+    server.serve_forever()?;
+    server.close_connections(); // idle clients: their handlers see end-of-file
+    Ok(())
+}
