@@ -9,10 +9,11 @@
 //! - The client list is an `Arc<Mutex<..>>` captured by the handler factory, not a global
 //!   mutated while other threads iterate it (`threading_server.py` removes from the list
 //!   inside its `for` loop and sends to everyone, the sender included).
-//! - Relaying never writes to a socket. Each client has a bounded queue drained by its own
-//!   writer thread; the relay only queues. A client that stops reading fills its queue and
-//!   is dropped, so a slow or dead client never blocks the others (in the lecture one
-//!   stuck `sendall` stalls every sender).
+//! - Relaying never writes to a socket. Each client has a queue drained by its own writer
+//!   thread (which sends all that is queued in one write); the relay only queues. A client
+//!   1 MiB behind, with its socket buffers full as well, has stopped reading and is
+//!   dropped, so a slow or dead client never blocks the others (in the lecture one stuck
+//!   `sendall` stalls every sender).
 //! - The handler's `setup`/`handle`/`finish` (socketserver's lifecycle) join, relay and
 //!   leave: `finish` runs even when `handle` fails, so a broken connection always leaves.
 //! - A message is a line, not a `recv(256)` chunk, so long lines arrive whole.
@@ -22,7 +23,8 @@ mod common;
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::mpsc::{self, SyncSender};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 
 use clap::Parser;
@@ -38,12 +40,14 @@ struct Args {
     echo_self: bool,
 }
 
-/// Lines waiting for one client; a client this far behind has stopped reading.
-const QUEUE_LINES: usize = 64;
+/// Bytes queued for one client past which it counts as not reading.
+const MAX_BACKLOG: usize = 1 << 20;
 
-/// A connected client: its queue (drained by its writer thread) and its socket.
+/// A connected client: its queue (drained by its writer thread), how many bytes wait in
+/// it, and its socket.
 struct Peer {
-    queue: SyncSender<Arc<[u8]>>,
+    queue: Sender<Arc<[u8]>>,
+    backlog: Arc<AtomicUsize>,
     socket: TcpStream,
 }
 
@@ -63,18 +67,33 @@ impl StreamHandler for Chat {
             .as_tcp()
             .ok_or(io::ErrorKind::Unsupported)?;
         let (socket, mut writer) = (socket.try_clone()?, socket.try_clone()?);
-        let (queue, lines) = mpsc::sync_channel::<Arc<[u8]>>(QUEUE_LINES);
+        let (queue, lines) = mpsc::channel::<Arc<[u8]>>();
+        let backlog = Arc::new(AtomicUsize::new(0));
+        let written = Arc::clone(&backlog);
         std::thread::spawn(move || {
-            // Ends when the client leaves (the queue closes) or stops accepting bytes.
-            for line in lines {
-                if writer.write_all(&line).is_err() {
+            // Ends when the client leaves (the queue closes) or its socket fails.
+            for line in &lines {
+                let mut batch = line.to_vec();
+                for more in lines.try_iter() {
+                    batch.extend_from_slice(&more);
+                    if batch.len() >= 1 << 16 {
+                        break; // a flood keeps the queue full: send what we have
+                    }
+                }
+                if writer.write_all(&batch).is_err() {
                     break;
                 }
+                written.fetch_sub(batch.len(), Relaxed);
             }
         });
         let me = socket.peer_addr()?;
         log::info!("{me} joined");
-        common::lock(&self.peers).insert(me, Peer { queue, socket });
+        let peer = Peer {
+            queue,
+            backlog,
+            socket,
+        };
+        common::lock(&self.peers).insert(me, peer);
         self.me = Some(me);
         Ok(())
     }
@@ -104,15 +123,16 @@ impl StreamHandler for Chat {
 
 impl Chat {
     /// Queues `line` for the others (and the sender with `--echo-self`); drops every
-    /// client whose queue is full or whose writer has stopped.
+    /// client that is too far behind or whose writer has stopped.
     fn relay(&self, line: Arc<[u8]>) {
         common::lock(&self.peers).retain(|addr, peer| {
             if Some(*addr) == self.me && !self.echo_self {
                 return true;
             }
-            let queued = peer.queue.try_send(Arc::clone(&line)).is_ok();
+            let behind = peer.backlog.fetch_add(line.len(), Relaxed);
+            let queued = behind <= MAX_BACKLOG && peer.queue.send(Arc::clone(&line)).is_ok();
             if !queued {
-                log::warn!("{addr} is not reading: dropped");
+                log::warn!("{addr} is not reading ({behind} bytes behind): dropped");
                 let _ = peer.socket.shutdown(Shutdown::Both); // its handler sees end-of-file
             }
             queued
