@@ -24,8 +24,9 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use clap::Parser;
 use socketserver::{StreamHandler, StreamRequest, ThreadingTcpServer};
@@ -43,6 +44,9 @@ struct Args {
 /// Bytes queued for one client past which it counts as not reading.
 const MAX_BACKLOG: usize = 1 << 20;
 
+/// How long a leaving client's writer may take to send what is still queued for it.
+const DRAIN: Duration = Duration::from_secs(1);
+
 /// A connected client: its queue (drained by its writer thread), how many bytes wait in
 /// it, and its socket.
 struct Peer {
@@ -57,6 +61,8 @@ struct Chat {
     peers: Peers,
     echo_self: bool,
     me: Option<SocketAddr>,
+    /// Disconnects when this client's writer thread ends.
+    writer_done: Option<Receiver<()>>,
 }
 
 impl StreamHandler for Chat {
@@ -70,7 +76,9 @@ impl StreamHandler for Chat {
         let (queue, lines) = mpsc::channel::<Arc<[u8]>>();
         let backlog = Arc::new(AtomicUsize::new(0));
         let written = Arc::clone(&backlog);
+        let (done, writer_done) = mpsc::channel::<()>();
         std::thread::spawn(move || {
+            let _done = done;
             // Ends when the client leaves (the queue closes) or its socket fails.
             for line in &lines {
                 let mut batch = line.to_vec();
@@ -95,6 +103,7 @@ impl StreamHandler for Chat {
         };
         common::lock(&self.peers).insert(me, peer);
         self.me = Some(me);
+        self.writer_done = Some(writer_done);
         Ok(())
     }
 
@@ -114,8 +123,13 @@ impl StreamHandler for Chat {
     /// Leaves, however `handle` ended.
     fn finish(&mut self, _: &mut StreamRequest) -> io::Result<()> {
         if let Some(me) = self.me {
-            common::lock(&self.peers).remove(&me);
+            common::lock(&self.peers).remove(&me); // closes the queue
             log::info!("{me} left");
+        }
+        // A client that half-closed still reads: let its writer send what is queued
+        // before the server closes the socket, but do not wait on one that never reads.
+        if let Some(done) = self.writer_done.take() {
+            let _ = done.recv_timeout(DRAIN);
         }
         Ok(())
     }
@@ -148,6 +162,7 @@ fn main() -> socketserver::Result<()> {
         peers: Arc::clone(&peers),
         echo_self: args.echo_self,
         me: None,
+        writer_done: None,
     })?;
     common::stop_on_signal(server.shutdown_handle());
     common::announce(server.local_addr()?);

@@ -36,6 +36,16 @@ fn join(mut clients: Vec<LineClient>, echo_self: bool) -> Vec<LineClient> {
     clients
 }
 
+/// A client with a small receive buffer that will read nothing once joined.
+fn stalled_client(addr: SocketAddr) -> LineClient {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    LineClient::from_stream(stream)
+}
+
 fn connect_all(addr: SocketAddr, n: usize) -> Vec<LineClient> {
     (0..n).map(|_| LineClient::connect(addr)).collect()
 }
@@ -65,16 +75,7 @@ fn echo_self_sends_the_line_back_to_its_sender_too() {
 #[test]
 fn a_client_that_stops_reading_is_dropped_and_never_holds_up_the_others() {
     let server = ExampleServer::start("chat_server", &[]);
-    // A stalled client with a small receive buffer: it reads one line, then nothing.
-    let stalled = {
-        let socket =
-            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        socket.connect(&server.addr.into()).unwrap();
-        let stream: TcpStream = socket.into();
-        stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-        LineClient::from_stream(stream)
-    };
+    let stalled = stalled_client(server.addr);
     let clients = vec![
         LineClient::connect(server.addr),
         LineClient::connect(server.addr),
@@ -152,6 +153,34 @@ fn sigterm_with_clients_connected_exits_zero_within_three_seconds() {
     let mut c = join(connect_all(server.addr, 2), false);
     c[0].send("alice: bye\n");
     assert_eq!(c[1].next_line(), "alice: bye\n");
+    let status = server.stop_with(libc::SIGTERM, Duration::from_secs(3));
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sigterm_while_a_client_does_not_read_exits_zero_within_three_seconds() {
+    let mut server = ExampleServer::start("chat_server", &[]);
+    let clients = vec![
+        LineClient::connect(server.addr),
+        LineClient::connect(server.addr),
+        stalled_client(server.addr),
+    ];
+    let [mut sender, mut reader, _stalled]: [LineClient; 3] =
+        join(clients, false).try_into().ok().unwrap();
+    // Its socket buffers take about 2.8 MB here (Linux loopback defaults); 3.25 MiB
+    // fills them and leaves less than the 1 MiB backlog limit queued, so the stalled
+    // client stays on the list with its writer blocked.
+    // In rounds the reader keeps up with, as above.
+    let round = format!("{}\n", "x".repeat(1023)).repeat(256);
+    let mut buf = vec![0; round.len()];
+    for _ in 0..13 {
+        sender.send(&round);
+        reader
+            .stream
+            .read_exact(&mut buf)
+            .expect("the reader was cut off");
+    }
+    // What the reader has, the stalled client's queue has too.
     let status = server.stop_with(libc::SIGTERM, Duration::from_secs(3));
     assert_eq!(status.code(), Some(0));
 }
