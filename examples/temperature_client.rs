@@ -6,7 +6,8 @@
 //!
 //! Changed from the lecture: a terminal instead of tkinter, and the line is sent as typed:
 //! the lecture's `float(entry1.get())` raised on `abc` before sending; here the server
-//! answers the error. Its receiving thread, which spun on `except: pass`, now blocks.
+//! answers the error. The lecture's receiving thread spun forever once the server closed
+//! (`recv` returning `b''` again and again); here the client ends.
 
 mod common;
 

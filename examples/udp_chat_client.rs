@@ -4,9 +4,10 @@
 //! Try: `cargo run --example udp_chat_server`, then `cargo run --example udp_chat_client --
 //! --id alice` and `... -- --id bob` in two more terminals, and type.
 //!
-//! Changed from the lecture: the receiving thread blocks in `recv` instead of spinning on
-//! `except: continue`, and only the server's datagrams are taken (the socket is
-//! connected). At the end of input the client says `[ID] quit`, so the server forgets it.
+//! Changed from the lecture: an error (no server listening) ends the client with a
+//! message instead of `except: continue` retrying it forever; only the server's datagrams
+//! are taken (the socket is connected); at the end of input the client says `[ID] quit`,
+//! so the server forgets it.
 
 mod common;
 

@@ -58,15 +58,13 @@ fn main() -> socketserver::Result<()> {
                 clients.push(sender);
                 log::info!("{sender} joined");
             }
-            clients.retain(|client| {
-                *client == sender
-                    || req
-                        .socket()
-                        .send_to(req.packet(), &(*client).into())
-                        .map_err(|err| {
-                            log::warn!("{client} dropped: {err}");
-                        })
-                        .is_ok()
+            clients.retain(|&client| {
+                let to = client.into();
+                let sent = client == sender || req.socket().send_to(req.packet(), &to).is_ok();
+                if !sent {
+                    log::warn!("cannot send to {client}: dropped");
+                }
+                sent
             });
             Ok(())
         }
