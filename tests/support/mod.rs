@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use socketserver::ShutdownHandle;
 
+pub mod drive;
 pub mod example;
 
 /// Every blocking client call in the tests gives up after this long.
