@@ -22,14 +22,14 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::Shutdown;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Parser;
-use socketserver::{StreamHandler, StreamRequest, ThreadingTcpServer};
+use socketserver::{Address, Connection, StreamHandler, StreamRequest, ThreadingTcpServer};
 
 /// Threaded chat server: relays each line to the other clients.
 #[derive(Parser)]
@@ -52,15 +52,15 @@ const DRAIN: Duration = Duration::from_secs(1);
 struct Peer {
     queue: Sender<Arc<[u8]>>,
     backlog: Arc<AtomicUsize>,
-    socket: TcpStream,
+    socket: Connection,
 }
 
-type Peers = Arc<Mutex<HashMap<SocketAddr, Peer>>>;
+type Peers = Arc<Mutex<HashMap<Address, Peer>>>;
 
 struct Chat {
     peers: Peers,
     echo_self: bool,
-    me: Option<SocketAddr>,
+    me: Option<Address>,
     /// Disconnects when this client's writer thread ends.
     writer_done: Option<Receiver<()>>,
 }
@@ -68,11 +68,7 @@ struct Chat {
 impl StreamHandler for Chat {
     /// Joins: starts this client's writer thread and adds it to the list.
     fn setup(&mut self, req: &mut StreamRequest) -> io::Result<()> {
-        let socket = req
-            .connection()
-            .as_tcp()
-            .ok_or(io::ErrorKind::Unsupported)?;
-        let (socket, mut writer) = (socket.try_clone()?, socket.try_clone()?);
+        let (socket, writer) = (req.connection().try_clone()?, req.connection().try_clone()?);
         let (queue, lines) = mpsc::channel::<Arc<[u8]>>();
         let backlog = Arc::new(AtomicUsize::new(0));
         let written = Arc::clone(&backlog);
@@ -88,20 +84,20 @@ impl StreamHandler for Chat {
                         break; // a flood keeps the queue full: send what we have
                     }
                 }
-                if writer.write_all(&batch).is_err() {
+                if (&writer).write_all(&batch).is_err() {
                     break;
                 }
                 written.fetch_sub(batch.len(), Relaxed);
             }
         });
-        let me = socket.peer_addr()?;
+        let me = req.client_address.clone();
         log::info!("{me} joined");
         let peer = Peer {
             queue,
             backlog,
             socket,
         };
-        common::lock(&self.peers).insert(me, peer);
+        common::lock(&self.peers).insert(me.clone(), peer);
         self.me = Some(me);
         self.writer_done = Some(writer_done);
         Ok(())
@@ -122,7 +118,7 @@ impl StreamHandler for Chat {
 
     /// Leaves, however `handle` ended.
     fn finish(&mut self, _: &mut StreamRequest) -> io::Result<()> {
-        if let Some(me) = self.me {
+        if let Some(me) = self.me.take() {
             common::lock(&self.peers).remove(&me); // closes the queue
             log::info!("{me} left");
         }
@@ -140,7 +136,7 @@ impl Chat {
     /// client that is too far behind or whose writer has stopped.
     fn relay(&self, line: Arc<[u8]>) {
         common::lock(&self.peers).retain(|addr, peer| {
-            if Some(*addr) == self.me && !self.echo_self {
+            if self.me.as_ref() == Some(addr) && !self.echo_self {
                 return true;
             }
             let behind = peer.backlog.fetch_add(line.len(), Relaxed);

@@ -5,9 +5,9 @@
 //! Try: `cargo run --example threaded_demo`. Three different handler threads answer, none
 //! of them the serving loop's.
 //!
-//! Changed from the lecture: Rust threads have no default name, so they are shown by
-//! their id (`ThreadId(3)`) where Python prints `Thread-2`. `shutdown()` wakes the loop
-//! at once instead of at its next 0.5 s poll.
+//! Changed from the lecture: handler threads are named `request-N` where Python says
+//! `Thread-N (process_request_thread)`. `shutdown()` wakes the loop at once instead of at
+//! its next 0.5 s poll.
 
 mod common;
 
@@ -41,12 +41,8 @@ fn main() -> socketserver::Result<()> {
         |req: &mut StreamRequest| {
             let mut data = String::new();
             req.rfile.read_line(&mut data)?;
-            writeln!(
-                req.wfile,
-                "{:?}: {}",
-                thread::current().id(),
-                data.trim_end()
-            )
+            let name = thread::current().name().unwrap_or("unnamed").to_owned();
+            writeln!(req.wfile, "{name}: {}", data.trim_end())
         }
     })?;
     let addr = server.local_addr()?;
@@ -54,11 +50,10 @@ fn main() -> socketserver::Result<()> {
     common::stop_on_signal(handle.clone());
     common::announce(addr);
     // The thread owns the server: when the loop returns, dropping it waits for handlers.
-    let server_thread = thread::spawn(move || server.serve_forever());
-    println!(
-        "Server loop running in thread: {:?}",
-        server_thread.thread().id()
-    );
+    let server_thread = thread::Builder::new()
+        .name("server".into())
+        .spawn(move || server.serve_forever())?;
+    println!("Server loop running in thread: server");
     let run_clients = || -> std::io::Result<()> {
         for n in 1..=3 {
             println!("Received: {}", client(addr, &format!("Hello World {n}"))?);

@@ -17,11 +17,10 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use clap::Parser;
-use socketserver::{DatagramRequest, UdpServer};
+use socketserver::{Address, DatagramRequest, UdpServer};
 
 /// UDP chat server: relays each datagram to the other known clients.
 #[derive(Parser)]
@@ -39,28 +38,25 @@ fn says_quit(datagram: &[u8]) -> bool {
 fn main() -> socketserver::Result<()> {
     let args = Args::parse();
     common::init_logging();
-    let clients: Arc<Mutex<Vec<SocketAddr>>> = Arc::default();
+    let clients: Arc<Mutex<Vec<Address>>> = Arc::default();
     let server = UdpServer::bind(args.endpoint.addr(), move || {
         let clients = Arc::clone(&clients);
         move |req: &mut DatagramRequest| {
-            let Some(sender) = req.client_address.as_inet() else {
-                return Ok(()); // a UDP server only hears IP addresses
-            };
+            let sender = &req.client_address;
             let mut clients = common::lock(&clients);
-            let known = clients.contains(&sender);
+            let known = clients.contains(sender);
             if says_quit(req.packet()) {
                 if !known {
                     return Ok(()); // already gone
                 }
-                clients.retain(|client| *client != sender);
+                clients.retain(|client| client != sender);
                 log::info!("{sender} left");
             } else if !known {
-                clients.push(sender);
+                clients.push(sender.clone());
                 log::info!("{sender} joined");
             }
-            clients.retain(|&client| {
-                let to = client.into();
-                let sent = client == sender || req.socket().send_to(req.packet(), &to).is_ok();
+            clients.retain(|client| {
+                let sent = client == sender || req.socket().send_to(req.packet(), client).is_ok();
                 if !sent {
                     log::warn!("cannot send to {client}: dropped");
                 }

@@ -27,7 +27,7 @@ fn three_clients_are_served_by_three_threads_then_it_exits_zero() {
         let reply = line.strip_prefix("Received: ").expect("a reply");
         let (thread, message) = reply.split_once(": ").expect("THREAD: message");
         assert_eq!(message, format!("Hello World {}", n + 1));
-        assert!(thread.starts_with("ThreadId("), "{thread}");
+        assert!(thread.starts_with("request-"), "{thread}");
         assert_ne!(thread, serving, "a handler ran on the serving thread");
         handlers.push(thread);
     }
