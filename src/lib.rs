@@ -60,6 +60,7 @@
 
 mod address;
 mod error;
+pub mod event;
 pub mod handler;
 pub mod mixin;
 pub mod server;
@@ -67,6 +68,7 @@ mod sys;
 
 pub use address::Address;
 pub use error::{Error, Result};
+pub use event::{EventHandler, EventLoopTcpServer};
 pub use handler::{
     Connection, DatagramHandler, DatagramRequest, RequestHandler, StreamHandler, StreamRequest,
 };
