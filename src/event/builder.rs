@@ -104,7 +104,11 @@ impl<H: EventHandler> EventLoopBuilder<H> {
 
     /// Serves on a listener that is already bound and listening; the socket options of
     /// this builder are not applied.
-    pub fn from_listener<F>(self, listener: TcpListener, factory: F) -> Result<EventLoopTcpServer<H>>
+    pub fn from_listener<F>(
+        self,
+        listener: TcpListener,
+        factory: F,
+    ) -> Result<EventLoopTcpServer<H>>
     where
         F: Fn() -> H + Send + Sync + 'static,
     {

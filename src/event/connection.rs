@@ -96,7 +96,10 @@ pub(crate) struct Flags {
     pub(crate) can_write: bool,
     /// Reading stopped because too much output is queued (backpressure).
     pub(crate) paused: bool,
-    /// The client sent end-of-file.
+    /// The poller reported the client's end-of-file (or an error) with the last event:
+    /// sticky, because that edge is not reported again once the data before it is read.
+    pub(crate) hup: bool,
+    /// The handler saw end-of-file.
     pub(crate) read_closed: bool,
     /// The handler called `close`: finish writing, then close.
     pub(crate) closing: bool,

@@ -226,6 +226,9 @@ impl<H: EventHandler> EventLoop<H> {
         if event.is_readable() || event.is_read_closed() || event.is_error() {
             conn.flags.wants_read = true;
         }
+        if event.is_read_closed() || event.is_error() {
+            conn.flags.hup = true;
+        }
         if event.is_writable() || event.is_write_closed() || event.is_error() {
             conn.flags.can_write = true;
         }
@@ -264,8 +267,9 @@ impl<H: EventHandler> EventLoop<H> {
                     conn.last_active = self.table.now;
                     // A short read emptied the socket: epoll and kqueue report data that
                     // arrives after it as a new edge (tokio relies on the same), so the
-                    // read that would return `WouldBlock` can be saved.
-                    if n < room {
+                    // read that would return `WouldBlock` can be saved. Not so for an
+                    // end-of-file already reported: it is read next, with no new edge.
+                    if n < room && !conn.flags.hup {
                         conn.flags.wants_read = false;
                     }
                     let EventLoop {
