@@ -43,6 +43,7 @@
 //! | `server.shutdown()` | [`ShutdownHandle::shutdown`] (wakes the loop at once) |
 //! | `bind_and_activate=False`, class attributes | [`ServerBuilder`] |
 //! | overriding `verify_request`, `handle_error`, ... | closures on [`ServerBuilder`] |
+//! | the lectures' `select` + `queue` loop (no socketserver class) | [`EventLoopTcpServer`] with an [`EventHandler`] ([`event`]) |
 //!
 //! # What is different from Python, on purpose
 //!

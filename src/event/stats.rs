@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 pub struct EventLoopStats {
     /// Connections held now (accepted and not yet closed).
     pub open_connections: usize,
-    /// Connections accepted since the server started.
+    /// Connections taken into service since the server started (not counting those
+    /// `verify_request` refused).
     pub accepted: u64,
     /// Output queued for all connections now, in bytes, waiting for their clients to read.
     pub queued_output: usize,
