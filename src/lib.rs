@@ -45,6 +45,7 @@
 //! | overriding `verify_request`, `handle_error`, ... | closures on [`ServerBuilder`] |
 //! | `http.server.HTTPServer`, `ThreadingHTTPServer` | `http::HttpServer`, `http::ThreadingHttpServer` |
 //! | `http.server.BaseHTTPRequestHandler` (`do_GET`, `send_response`, ...) | `http::HttpHandler` |
+//! | the lectures' `select` + `queue` loop (no socketserver class) | [`EventLoopTcpServer`] with an [`EventHandler`] ([`event`]) |
 //!
 //! New to all this? The [`tutorial`] walks through the Python lectures chapter by chapter.
 //!
@@ -64,6 +65,7 @@
 
 mod address;
 mod error;
+pub mod event;
 pub mod handler;
 #[cfg(feature = "http")]
 pub mod http;
@@ -74,6 +76,7 @@ pub mod tutorial;
 
 pub use address::Address;
 pub use error::{Error, Result};
+pub use event::{EventHandler, EventLoopTcpServer};
 pub use handler::{
     Connection, DatagramHandler, DatagramRequest, RequestHandler, StreamHandler, StreamRequest,
 };
