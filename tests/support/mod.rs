@@ -25,7 +25,9 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
 pub fn round_trip(stream: &mut TcpStream, line: &str) -> String {
     stream.write_all(line.as_bytes()).expect("write");
     let mut reply = String::new();
-    BufReader::new(&*stream).read_line(&mut reply).expect("read");
+    BufReader::new(&*stream)
+        .read_line(&mut reply)
+        .expect("read");
     reply
 }
 
@@ -70,7 +72,11 @@ impl Serving {
     /// Shuts down and returns what `serve_forever` returned.
     pub fn stop(mut self) -> socketserver::Result<()> {
         self.handle.shutdown();
-        self.thread.take().unwrap().join().expect("serving thread panicked")
+        self.thread
+            .take()
+            .unwrap()
+            .join()
+            .expect("serving thread panicked")
     }
 }
 
