@@ -37,6 +37,7 @@
 //! | `TCPServer`, `UDPServer` | [`TcpServer`], [`UdpServer`] |
 //! | `UnixStreamServer`, `UnixDatagramServer` | [`UnixStreamServer`], [`UnixDatagramServer`] |
 //! | `ThreadingMixIn`, `ThreadingTCPServer`, ... | [`Threading`], [`ThreadingTcpServer`], ... |
+//! | `ThreadPoolExecutor(max_workers=10)` serving sockets | [`Pool`], [`PoolTcpServer`], ... |
 //! | `BaseRequestHandler` | [`RequestHandler`] |
 //! | `StreamRequestHandler` (`rfile`, `wfile`) | [`StreamHandler`] with [`StreamRequest`] |
 //! | `DatagramRequestHandler` | [`DatagramHandler`] with [`DatagramRequest`] |
@@ -70,10 +71,13 @@ pub use error::{Error, Result};
 pub use handler::{
     Connection, DatagramHandler, DatagramRequest, RequestHandler, StreamHandler, StreamRequest,
 };
+pub use mixin::pool::{PoolTcpServer, PoolUdpServer};
+#[cfg(unix)]
+pub use mixin::pool::{PoolUnixDatagramServer, PoolUnixStreamServer};
 pub use mixin::threading::{ThreadingTcpServer, ThreadingUdpServer};
 #[cfg(unix)]
 pub use mixin::threading::{ThreadingUnixDatagramServer, ThreadingUnixStreamServer};
-pub use mixin::Threading;
+pub use mixin::{Pool, Threading};
 pub use server::{BaseServer, ServerBuilder, ServerInfo, ShutdownHandle, TcpServer, UdpServer};
 #[cfg(unix)]
 pub use server::{UnixDatagramServer, UnixStreamServer};
