@@ -74,6 +74,13 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Request<K, H> {
     pub(crate) fn refuse(self) {
         self.incoming.refuse();
     }
+
+    /// The connection's descriptor (stream requests), for a forked child to end its
+    /// reads when the server closes connections.
+    #[cfg(unix)]
+    pub(crate) fn connection_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.incoming.connection_fd()
+    }
 }
 
 impl<K: SocketKind, H> std::fmt::Debug for Request<K, H> {
