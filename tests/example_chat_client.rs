@@ -7,8 +7,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::drive::{client_command, Interactive};
-use support::example::{run_with_input, ExampleServer};
+use support::drive::Interactive;
+use support::example::{client_command, run_with_input, ExampleServer};
 use support::IO_TIMEOUT;
 
 #[test]

@@ -9,8 +9,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use support::drive::{argv, python, LineClient};
+use support::drive::LineClient;
 use support::example::ExampleServer;
+use support::programs::{argv, python};
 use support::{wait_until, IO_TIMEOUT};
 
 const PROBE: Duration = Duration::from_millis(100);
@@ -126,7 +127,7 @@ fn threads(pid: u32) -> usize {
 #[test]
 fn a_client_that_disconnects_is_dropped() {
     let server = ExampleServer::start("chat_server", &[]);
-    let pid = server.child.id();
+    let pid = server.pid();
     let [alice, mut carol]: [LineClient; 2] = join(connect_all(server.addr, 2), false)
         .try_into()
         .ok()

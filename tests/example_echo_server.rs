@@ -8,7 +8,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Command;
 use std::time::Duration;
 
-use support::example::{have, run_with_input, ExampleServer};
+use support::example::{run_with_input, ExampleServer};
+use support::programs::have;
 use support::{connect, round_trip};
 
 #[test]

@@ -7,8 +7,9 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python, LineClient};
-use support::example::{have, run_with_input, ExampleServer};
+use support::drive::LineClient;
+use support::example::{run_with_input, ExampleServer};
+use support::programs::{argv, have, python};
 
 #[test]
 fn numbers_replies_per_connection() {

@@ -8,8 +8,9 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python, LineClient};
-use support::example::{example_path, have, run_with_input, ExampleServer};
+use support::drive::LineClient;
+use support::example::{example_path, run_with_input, ExampleServer};
+use support::programs::{argv, have, python};
 
 #[test]
 fn reverses_each_line_by_characters() {

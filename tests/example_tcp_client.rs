@@ -7,8 +7,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::drive::client_command;
-use support::example::{run_with_input, wait_exit, ExampleServer};
+use support::example::{client_command, run_with_input, wait_exit, ExampleServer};
 
 #[test]
 fn echoed_lines_come_back_exactly() {

@@ -7,8 +7,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::drive::client_command;
-use support::example::{run_with_input, wait_exit, ExampleServer};
+use support::example::{client_command, run_with_input, wait_exit, ExampleServer};
 
 const INPUT: &[u8] = b"36.6\nabc\n-40\n";
 const OUTPUT: &str = "97.9\nerror: not a number: \"abc\"\n-40.0\n";

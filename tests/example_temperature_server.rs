@@ -8,8 +8,9 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python, LineClient};
-use support::example::{have, run_with_input, ExampleServer};
+use support::drive::LineClient;
+use support::example::{run_with_input, ExampleServer};
+use support::programs::{argv, have, python};
 use support::udp_client;
 
 /// (Celsius request, Fahrenheit reply), with Python's `'{:.1f}'.format(9.0/5.0*c + 32.0)`.

@@ -7,8 +7,8 @@ mod support;
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use support::drive::{client_command, Interactive};
-use support::example::{run_with_input, ExampleServer};
+use support::drive::Interactive;
+use support::example::{client_command, run_with_input, ExampleServer};
 use support::{udp_client, IO_TIMEOUT};
 
 fn recv(socket: &UdpSocket) -> String {

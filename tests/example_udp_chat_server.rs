@@ -8,8 +8,8 @@ mod support;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use support::drive::{argv, python};
 use support::example::ExampleServer;
+use support::programs::{argv, python};
 use support::{udp_client, wait_until, IO_TIMEOUT};
 
 fn recv(socket: &UdpSocket) -> String {
@@ -89,7 +89,7 @@ fn the_idle_server_sleeps_in_the_kernel() {
     c[0].send_to(b"[a] bye", server.addr).unwrap();
     assert_eq!(recv(&c[1]), "[a] bye");
     // The lecture's non-blocking loop never sleeps: its thread is always runnable.
-    let pid = server.child.id();
+    let pid = server.pid();
     assert!(
         wait_until(IO_TIMEOUT, || thread_states(pid).iter().all(|s| *s == 'S')),
         "some thread never sleeps: {:?}",

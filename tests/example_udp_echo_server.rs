@@ -7,8 +7,8 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python};
-use support::example::{have, run_with_input, ExampleServer};
+use support::example::{run_with_input, ExampleServer};
+use support::programs::{argv, have, python};
 use support::udp_client;
 
 #[test]

@@ -3,8 +3,6 @@
 //! once and never waits for a viewer).
 #![cfg(feature = "http")]
 
-mod http_support;
-mod mjpeg_example;
 mod support;
 
 use std::io::{BufReader, Write};
@@ -13,7 +11,8 @@ use std::os::fd::AsRawFd;
 use std::thread;
 use std::time::Duration;
 
-use mjpeg_example::{is_complete_jpeg, ExampleServer};
+use support::example::ExampleServer;
+use support::mjpeg::is_complete_jpeg;
 
 /// Bytes received and not yet read on `stream`.
 fn queued(stream: &TcpStream) -> usize {
@@ -30,19 +29,22 @@ fn watch(addr: SocketAddr) -> BufReader<TcpStream> {
         .write_all(b"GET /stream.mjpg HTTP/1.1\r\nHost: camera\r\n\r\n")
         .unwrap();
     let mut reader = BufReader::new(stream);
-    assert_eq!(http_support::read_head(&mut reader).unwrap().status, 200);
+    assert_eq!(support::http::read_head(&mut reader).unwrap().status, 200);
     reader
 }
 
 fn next_frame(viewer: &mut BufReader<TcpStream>) -> Vec<u8> {
-    let part = http_support::read_part(viewer, "FRAME").expect("a frame");
+    let part = support::mjpeg::read_part(viewer, "FRAME").expect("a frame");
     assert!(is_complete_jpeg(&part.body), "a part is not a whole JPEG");
     part.body
 }
 
 #[test]
 fn ten_viewers_keep_getting_frames_while_one_stalls() {
-    let mut server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "30"]);
+    let mut server = ExampleServer::start(
+        "mjpeg_server",
+        &["--width", "320", "--height", "240", "--fps", "30"],
+    );
     let addr = server.addr;
 
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
@@ -90,8 +92,6 @@ fn ten_viewers_keep_getting_frames_while_one_stalls() {
         "the stalled viewer read nothing, yet got more"
     );
 
-    let (status, _) = server
-        .terminate(Duration::from_secs(3))
-        .expect("still running 3 s after SIGTERM");
+    let status = server.stop_with(libc::SIGTERM, Duration::from_secs(3));
     assert_eq!(status.code(), Some(0));
 }

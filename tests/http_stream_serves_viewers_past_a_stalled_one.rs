@@ -3,7 +3,6 @@
 //! frames when behind, never wait for the stalled one).
 #![cfg(feature = "http")]
 
-mod http_support;
 mod support;
 
 use std::collections::HashMap;
@@ -136,11 +135,11 @@ fn ten_viewers_keep_getting_frames_while_one_stalls() {
                 let stream = support::connect(addr);
                 request_stream(&stream);
                 let mut reader = BufReader::new(stream);
-                let head = http_support::read_head(&mut reader).unwrap();
+                let head = support::http::read_head(&mut reader).unwrap();
                 assert_eq!(head.status, 200);
                 let mut numbers = Vec::new();
                 while numbers.len() < 10 {
-                    let part = http_support::read_part(&mut reader, "FRAME").unwrap();
+                    let part = support::mjpeg::read_part(&mut reader, "FRAME").unwrap();
                     let number = u64::from_be_bytes(part.body[..8].try_into().unwrap());
                     assert_eq!(part.body, frame(number), "frame {number} corrupted");
                     numbers.push(number);

@@ -1,31 +1,15 @@
 //! Driving the examples the way users do: a client example as an interactive process
-//! (write its stdin, read its stdout lines with deadlines), a TCP line client that reads
-//! with a deadline without losing a partial line, and small Python scripts written the
-//! way the lectures write clients.
+//! (write its stdin, read its stdout lines with deadlines), and a TCP line client that
+//! reads with a deadline without losing a partial line.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
-use super::example::{example_path, have, run_with_input, wait_exit};
+use super::example::{client_command, wait_exit};
 use super::{connect, IO_TIMEOUT};
-
-/// The command that runs client example `name` against `server`, logging warnings only.
-pub fn client_command(name: &str, server: SocketAddr, args: &[&str]) -> Command {
-    let mut command = Command::new(example_path(name));
-    command
-        .args([
-            "-i",
-            &server.ip().to_string(),
-            "-p",
-            &server.port().to_string(),
-        ])
-        .args(args)
-        .env("RUST_LOG", "warn");
-    command
-}
 
 /// A client example running with a pipe on stdin and its stdout read line by line.
 pub struct Interactive {
@@ -156,23 +140,4 @@ impl LineClient {
         self.send(line);
         self.next_line()
     }
-}
-
-/// Runs a Python script with `args` and returns its stdout; `None` (and a SKIPPED line)
-/// when the machine has no python3. The script must succeed within 20 s.
-pub fn python(script: &str, args: &[String]) -> Option<String> {
-    if !have("python3") {
-        eprintln!("SKIPPED: python3 not found");
-        return None;
-    }
-    let mut command = Command::new("python3");
-    command.arg("-c").arg(script).args(args);
-    let (status, out) = run_with_input(command, b"", Duration::from_secs(20));
-    assert!(status.success(), "python script failed: {status}");
-    Some(String::from_utf8(out).unwrap())
-}
-
-/// `[ip, port]` for a Python script's `sys.argv[1:]`.
-pub fn argv(addr: SocketAddr) -> Vec<String> {
-    vec![addr.ip().to_string(), addr.port().to_string()]
 }

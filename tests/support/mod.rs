@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: clients with deadlines, and serving a server
-//! on a background thread that is always shut down.
+//! on a background thread that is always shut down. The submodules run the examples
+//! (`example`, `drive`), the programs users have (`programs`), and speak HTTP (`http`,
+//! `http_app`, `mjpeg`).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -12,6 +14,13 @@ use socketserver::ShutdownHandle;
 
 pub mod drive;
 pub mod example;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "http")]
+pub mod http_app;
+#[cfg(feature = "http")]
+pub mod mjpeg;
+pub mod programs;
 
 /// Every blocking client call in the tests gives up after this long.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,6 +112,12 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(1));
     }
     cond()
+}
+
+/// Says loudly that a test did not run: on stderr past the test harness's capture, so
+/// that a passing run still shows it.
+pub fn skip(message: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
 }
 
 /// A handler that echoes every line (bytes, so any line comes back exactly) until EOF.
