@@ -5,11 +5,12 @@
 
 mod support;
 
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use support::example::ExampleServer;
 use support::http::Client;
+use support::mjpeg::{read_part, watch};
 
 #[test]
 fn sigterm_exits_0_within_3_seconds_with_viewers_connected() {
@@ -25,13 +26,8 @@ fn sigterm_exits_0_within_3_seconds_with_viewers_connected() {
         200
     );
 
-    let watching = support::connect(addr);
-    (&watching)
-        .write_all(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
-        .unwrap();
-    let mut watching = BufReader::new(watching);
-    assert_eq!(support::http::read_head(&mut watching).unwrap().status, 200);
-    support::mjpeg::read_part(&mut watching, "FRAME").unwrap();
+    let mut watching = watch(addr, b"GET /stream.mjpg HTTP/1.1\r\n\r\n");
+    read_part(&mut watching, "FRAME").unwrap();
 
     let stalled = support::connect(addr);
     (&stalled)

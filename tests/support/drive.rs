@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::example::{client_command, wait_exit};
 use super::{connect, IO_TIMEOUT};
@@ -58,6 +58,32 @@ impl Interactive {
     pub fn next_line(&self) -> String {
         self.line_within(IO_TIMEOUT)
             .expect("no line printed in time")
+    }
+
+    /// The next printed line other than `skipped` (left over from probes).
+    pub fn next_line_except(&self, skipped: &str) -> String {
+        loop {
+            let line = self.next_line();
+            if line != skipped {
+                return line;
+            }
+        }
+    }
+
+    /// Types `probe` again and again until `listener` prints a line (the chat server
+    /// relays between the two); fails the test after [`IO_TIMEOUT`].
+    pub fn type_until_heard(&mut self, probe: &str, listener: &Interactive) {
+        let deadline = Instant::now() + IO_TIMEOUT;
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "the listener never heard {probe:?}"
+            );
+            self.type_line(probe);
+            if listener.line_within(Duration::from_millis(100)).is_some() {
+                return;
+            }
+        }
     }
 
     /// Closes stdin (end of input) and waits for the exit, at most `limit`.

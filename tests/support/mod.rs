@@ -6,7 +6,8 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,42 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
     stream
+}
+
+/// Connects with a 4 KiB receive buffer: a client that stops reading fills its socket
+/// soon, and the server's writes to it block.
+pub fn connect_small_buffer(addr: SocketAddr) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream
+}
+
+/// Bytes received and not yet read on `stream`.
+pub fn queued(stream: &TcpStream) -> usize {
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which is valid.
+    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::FIONREAD, &mut bytes) };
+    assert_eq!(rc, 0, "FIONREAD");
+    bytes as usize
+}
+
+/// A port nobody listens on (bound, then freed), TCP or UDP.
+pub fn closed_port(udp: bool) -> SocketAddr {
+    if udp {
+        UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    } else {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    }
 }
 
 /// Sends `line` and reads one line back.
@@ -62,6 +99,13 @@ pub fn udp_client() -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     socket
+}
+
+/// The next datagram on `socket`, as UTF-8 text.
+pub fn recv_text(socket: &UdpSocket) -> String {
+    let mut buf = [0; 1024];
+    let n = socket.recv(&mut buf).expect("a relayed datagram");
+    String::from_utf8(buf[..n].to_vec()).unwrap()
 }
 
 /// A server serving on a background thread; dropping it shuts the loop down and joins.
