@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use support::example::ExampleServer;
+use support::example::{exit_within, ExampleServer};
 use support::programs::find_program;
 
 const WIDTH: usize = 320;
@@ -44,15 +44,7 @@ fn screenshot(chromium: &Path, url: &str, dir: &Path, name: &str) -> PathBuf {
         .stderr(File::create(&log).expect("chromium log file"))
         .spawn()
         .expect("start chromium");
-    let mut status = None;
-    support::wait_until(Duration::from_secs(90), || {
-        status = child.try_wait().expect("try_wait");
-        status.is_some()
-    });
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    let status = exit_within(&mut child, Duration::from_secs(90));
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         status.is_some_and(|s| s.success()) && shot.exists(),

@@ -1,5 +1,5 @@
 //! The clients users already have, found on `PATH` and run with a time limit: Python
-//! scripts written the way the lectures write clients.
+//! scripts written the way the lectures write clients, `nc` and `socat`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,4 +42,22 @@ pub fn python(script: &str, args: &[String]) -> Option<String> {
 /// `[ip, port]` for a Python script's `sys.argv[1:]`.
 pub fn argv(addr: SocketAddr) -> Vec<String> {
     vec![addr.ip().to_string(), addr.port().to_string()]
+}
+
+/// What `nc -N IP PORT` prints with `input` on its stdin (it closes its side at the end of
+/// input); its exit status is not checked.
+pub fn nc(addr: SocketAddr, input: &[u8]) -> Vec<u8> {
+    let mut nc = Command::new("nc");
+    nc.args(["-N", &addr.ip().to_string(), &addr.port().to_string()]);
+    run_with_input(nc, input, PROGRAM_LIMIT).1
+}
+
+/// What `socat -t WAIT - ADDRESS` prints with `input` on its stdin; `wait_secs`: how long
+/// it waits for replies once the input ends. It must succeed.
+pub fn socat(wait_secs: u32, address: &str, input: &[u8]) -> Vec<u8> {
+    let mut socat = Command::new("socat");
+    socat.args(["-t", &wait_secs.to_string(), "-", address]);
+    let (status, out) = run_with_input(socat, input, PROGRAM_LIMIT);
+    assert!(status.success(), "socat failed: {status}");
+    out
 }
