@@ -37,7 +37,12 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
 /// Connects with a 4 KiB receive buffer: a client that stops reading fills its socket
 /// soon, and the server's writes to it block.
 pub fn connect_small_buffer(addr: SocketAddr) -> TcpStream {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     socket.connect(&addr.into()).unwrap();
     let stream: TcpStream = socket.into();
