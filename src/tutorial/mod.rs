@@ -15,7 +15,10 @@
 //! 7. [socketserver-style handlers](ch07_handlers): `setup`/`handle`/`finish`, `rfile`,
 //!    `wfile`, and the server's hooks.
 //! 8. [One thread for thousands](ch08_event_driven): `select` and the event loop.
-//! 9. [HTTP and the surveillance camera](ch09_http): `http.server` and MJPEG.
+#![cfg_attr(
+    feature = "http",
+    doc = "9. [HTTP and the surveillance camera](ch09_http): `http.server` and MJPEG."
+)]
 
 pub mod ch01_iterative_server;
 pub mod ch02_thread_per_client;
