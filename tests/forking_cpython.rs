@@ -3,9 +3,8 @@
 //! reaped by `server_close`, a foreign child left alone), `test_forking_handled` and
 //! `test_forking_not_handled` (a handler that exits or is killed).
 //!
-//! This binary forks: it runs with `harness = false` (see `fork_harness`).
+//! This binary forks: it runs with `harness = false` (see `support::fork`).
 
-mod fork_harness;
 mod support;
 
 use std::fs;
@@ -15,18 +14,18 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fork_harness::{capture_logs, children, kill, logged, with_foreign_child};
 use socketserver::{
     DatagramRequest, Error, Forking, StreamRequest, TcpServer, UdpServer, UnixDatagramServer,
     UnixStreamServer,
 };
+use support::fork::{capture_logs, children, kill, logged, with_foreign_child};
 use support::{connect, dgram_examine, stream_examine, Serving, IO_TIMEOUT};
 
 const POLL: Duration = Duration::from_millis(10);
 
 fn main() {
     capture_logs();
-    fork_harness::run(&[
+    support::fork::run(&[
         ("test_forking_tcp_server", test_forking_tcp_server),
         ("test_forking_udp_server", test_forking_udp_server),
         (

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: clients with deadlines, and serving a server
 //! on a background thread that is always shut down. The submodules run the examples
-//! (`example`, `drive`), the programs users have (`programs`), and speak HTTP (`http`,
-//! `http_app`, `mjpeg`).
+//! (`example`, `drive`), the programs users have (`programs`), speak HTTP (`http`,
+//! `http_app`, `mjpeg`), and run the test binaries that fork (`fork`).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -15,6 +15,7 @@ use socketserver::ShutdownHandle;
 
 pub mod drive;
 pub mod example;
+pub mod fork;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "http")]
