@@ -8,6 +8,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -101,6 +103,27 @@ pub fn dgram_examine(addr: SocketAddr) {
     assert_eq!(&buf[..n], b"hello world\n");
 }
 
+/// Python's `stream_examine` for AF_UNIX.
+pub fn unix_stream_examine(path: &Path) {
+    let mut stream = UnixStream::connect(path).unwrap();
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream.write_all(b"hello world\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&stream).read_line(&mut reply).unwrap();
+    assert_eq!(reply, "hello world\n");
+}
+
+/// Python's `dgram_examine` for AF_UNIX: client `n` binds its own path in `dir` to get
+/// replies.
+pub fn unix_dgram_examine(server: &Path, dir: &Path, n: usize) {
+    let client = UnixDatagram::bind(dir.join(format!("client{n}.sock"))).unwrap();
+    client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    client.send_to(b"hello world\n", server).unwrap();
+    let mut buf = [0; 64];
+    let len = client.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..len], b"hello world\n");
+}
+
 pub fn udp_client() -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -177,6 +200,12 @@ pub fn echo_lines(req: &mut socketserver::StreamRequest) -> std::io::Result<()> 
         req.wfile.write_all(&line)?;
         line.clear();
     }
+    Ok(())
+}
+
+/// Python's datagram test handler: the datagram back to its sender.
+pub fn echo_datagram(req: &mut socketserver::DatagramRequest) -> std::io::Result<()> {
+    req.wfile = req.packet().to_vec();
     Ok(())
 }
 
