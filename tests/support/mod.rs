@@ -5,7 +5,7 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixDatagram, UnixStream};
@@ -86,6 +86,26 @@ pub fn round_trip(stream: &mut TcpStream, line: &str) -> String {
         .read_line(&mut reply)
         .expect("read");
     reply
+}
+
+/// Connects and sends `line` with a line end; the reply is left to read.
+pub fn connect_with_line(addr: SocketAddr, line: &str) -> TcpStream {
+    let mut stream = connect(addr);
+    writeln!(stream, "{line}").unwrap();
+    stream
+}
+
+/// Reads one line (through a fresh buffer: for a server that sends one line and waits).
+pub fn read_line(stream: &TcpStream) -> String {
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).expect("a line");
+    line
+}
+
+/// Whether the server closed `stream`: end-of-file after whatever was still unread.
+pub fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut rest = Vec::new();
+    matches!(stream.read_to_end(&mut rest), Ok(0))
 }
 
 /// Python's `stream_examine`: one echo round trip on a fresh connection.
