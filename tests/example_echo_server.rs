@@ -5,11 +5,11 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::Command;
 use std::time::Duration;
 
-use support::example::{have, run_with_input, ExampleServer};
-use support::{connect, round_trip};
+use support::example::ExampleServer;
+use support::programs::{have, nc, python, socat};
+use support::{connect, round_trip, skip};
 
 #[test]
 fn echoes_lines_byte_exact() {
@@ -79,10 +79,6 @@ fn sigint_exits_zero() {
 
 #[test]
 fn a_python_lecture_client_gets_its_echo() {
-    if !have("python3") {
-        eprintln!("SKIPPED: python3 not found");
-        return;
-    }
     let server = ExampleServer::start("echo_server", &[]);
     // Written the way the lectures write clients: create_connection, send, recv(1024).
     let script = format!(
@@ -102,35 +98,26 @@ sock.close()
         ip = server.addr.ip(),
         port = server.addr.port()
     );
-    let mut python = Command::new("python3");
-    python.args(["-c", &script]);
-    let (status, out) = run_with_input(python, b"", Duration::from_secs(20));
-    assert!(status.success());
-    assert_eq!(String::from_utf8(out).unwrap(), "hello\n안녕하세요\nbye\n");
+    if let Some(out) = python(&script, &[]) {
+        assert_eq!(out, "hello\n안녕하세요\nbye\n");
+    }
 }
 
 #[test]
 fn nc_and_socat_get_their_echo() {
     let server = ExampleServer::start("echo_server", &[]);
-    let (ip, port) = (server.addr.ip().to_string(), server.addr.port().to_string());
     let input = b"one\ntwo\nquit\n";
     let mut ran = 0;
     if have("nc") {
-        let mut nc = Command::new("nc");
-        nc.args(["-N", &ip, &port]);
-        let (_, out) = run_with_input(nc, input, Duration::from_secs(20));
-        assert_eq!(out, b"one\ntwo\n");
+        assert_eq!(nc(server.addr, input), b"one\ntwo\n");
         ran += 1;
     }
     if have("socat") {
-        let mut socat = Command::new("socat");
-        socat.args(["-t", "5", "-", &format!("TCP:{ip}:{port}")]);
-        let (status, out) = run_with_input(socat, input, Duration::from_secs(20));
-        assert!(status.success());
-        assert_eq!(out, b"one\ntwo\n");
+        let tcp = format!("TCP:{}:{}", server.addr.ip(), server.addr.port());
+        assert_eq!(socat(5, &tcp, input), b"one\ntwo\n");
         ran += 1;
     }
     if ran == 0 {
-        eprintln!("SKIPPED: neither nc nor socat is installed");
+        skip("neither nc nor socat is installed");
     }
 }
