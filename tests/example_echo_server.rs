@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::time::Duration;
 
 use support::example::ExampleServer;
