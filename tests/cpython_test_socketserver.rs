@@ -6,22 +6,19 @@ mod support;
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, TcpListener};
-use std::os::unix::net::UnixDatagram as StdUnixDatagram;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use socketserver::{
-    DatagramRequest, Error, StreamRequest, TcpServer, Threading, ThreadingTcpServer,
-    ThreadingUdpServer, ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UdpServer,
-    UnixDatagramServer, UnixStreamServer,
+    Error, StreamRequest, TcpServer, Threading, ThreadingTcpServer, ThreadingUdpServer,
+    ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UdpServer, UnixDatagramServer,
+    UnixStreamServer,
 };
-use support::{dgram_examine, echo_line, stream_examine, wait_until, Serving, IO_TIMEOUT};
-
-fn echo_datagram(req: &mut DatagramRequest) -> io::Result<()> {
-    req.wfile = req.packet().to_vec();
-    Ok(())
-}
+use support::{
+    dgram_examine, echo_datagram, echo_line, stream_examine, unix_dgram_examine,
+    unix_stream_examine, wait_until, Serving, IO_TIMEOUT,
+};
 
 /// Python's `make_server` turns every handler error into a test failure.
 fn fail_on_error(client: &socketserver::Address, err: &Error) {
@@ -71,15 +68,6 @@ fn test_threading_tcp_server() {
     }
     serving.stop().unwrap();
     assert_refused(addr);
-}
-
-fn unix_stream_examine(path: &std::path::Path) {
-    let mut client = std::os::unix::net::UnixStream::connect(path).unwrap();
-    client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    client.write_all(b"hello world\n").unwrap();
-    let mut reply = String::new();
-    io::BufReader::new(client).read_line(&mut reply).unwrap();
-    assert_eq!(reply, "hello world\n");
 }
 
 #[test]
@@ -133,16 +121,6 @@ fn test_threading_udp_server() {
     serving.stop().unwrap();
 }
 
-/// Python's `dgram_examine` for AF_UNIX: the client binds its own path to get replies.
-fn unix_dgram_examine(dir: &std::path::Path, server: &std::path::Path, n: usize) {
-    let client = StdUnixDatagram::bind(dir.join(format!("client{n}"))).unwrap();
-    client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    client.send_to(b"hello world\n", server).unwrap();
-    let mut buf = [0; 64];
-    let len = client.recv(&mut buf).unwrap();
-    assert_eq!(&buf[..len], b"hello world\n");
-}
-
 #[test]
 fn test_unix_datagram_server() {
     let dir = tempfile::tempdir().unwrap();
@@ -150,7 +128,7 @@ fn test_unix_datagram_server() {
     let server = UnixDatagramServer::bind(&path, || echo_datagram).unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     for n in 0..3 {
-        unix_dgram_examine(dir.path(), &path, n);
+        unix_dgram_examine(&path, dir.path(), n);
     }
     serving.stop().unwrap();
 }
@@ -162,7 +140,7 @@ fn test_threading_unix_datagram_server() {
     let server = ThreadingUnixDatagramServer::bind(&path, || echo_datagram).unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     for n in 0..3 {
-        unix_dgram_examine(dir.path(), &path, n);
+        unix_dgram_examine(&path, dir.path(), n);
     }
     serving.stop().unwrap();
 }

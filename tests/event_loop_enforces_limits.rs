@@ -3,13 +3,13 @@
 
 mod support;
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use socketserver::event::{Context, EventHandler, EventLoopBuilder, EventLoopTcpServer};
-use support::{connect, round_trip, wait_until, Serving, IO_TIMEOUT};
+use support::{closed_by_server, connect, round_trip, wait_until, Serving, IO_TIMEOUT};
 
 struct Echo;
 
@@ -28,11 +28,6 @@ fn serve(builder: EventLoopBuilder<Echo>) -> (Arc<EventLoopTcpServer<Echo>>, Soc
         Serving::start(server.shutdown_handle(), move || server.serve_forever())
     };
     (server, addr, serving)
-}
-
-fn closed_by_server(stream: &mut TcpStream) -> bool {
-    let mut rest = Vec::new();
-    matches!(stream.read_to_end(&mut rest), Ok(0))
 }
 
 #[test]

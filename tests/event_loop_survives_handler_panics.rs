@@ -3,14 +3,14 @@
 
 mod support;
 
-use std::io::{self, Read};
+use std::io::{self};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
 use socketserver::Error;
-use support::{connect, round_trip, wait_until, Serving, IO_TIMEOUT};
+use support::{closed_by_server, connect, round_trip, wait_until, Serving, IO_TIMEOUT};
 
 /// Echoes, but panics or fails on request.
 struct Fragile;
@@ -47,11 +47,6 @@ fn serve<H: EventHandler>(
         Serving::start(server.shutdown_handle(), move || server.serve_forever())
     };
     (server, addr, serving, reports)
-}
-
-fn closed_by_server(stream: &mut std::net::TcpStream) -> bool {
-    let mut rest = Vec::new();
-    matches!(stream.read_to_end(&mut rest), Ok(0))
 }
 
 #[test]

@@ -5,11 +5,10 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::drive::{client_command, Interactive};
-use support::example::{run_with_input, ExampleServer};
-use support::IO_TIMEOUT;
+use support::drive::Interactive;
+use support::example::{client_command, run_with_input, ExampleServer};
 
 #[test]
 fn two_clients_chat_and_leave_with_exit_code_zero() {
@@ -17,22 +16,9 @@ fn two_clients_chat_and_leave_with_exit_code_zero() {
     let mut alice = Interactive::start("chat_client", server.addr, &["--name", "alice"]);
     let mut bob = Interactive::start("chat_client", server.addr, &["--name", "bob"]);
     // Bob is on the server's list once one of alice's probes reaches him.
-    let deadline = Instant::now() + IO_TIMEOUT;
-    loop {
-        assert!(Instant::now() < deadline, "bob never heard alice");
-        alice.type_line("probe");
-        if bob.line_within(Duration::from_millis(100)).is_some() {
-            break;
-        }
-    }
+    alice.type_until_heard("probe", &bob);
     alice.type_line("안녕, bob");
-    let first_other = loop {
-        let line = bob.next_line();
-        if line != "alice: probe" {
-            break line;
-        }
-    };
-    assert_eq!(first_other, "alice: 안녕, bob");
+    assert_eq!(bob.next_line_except("alice: probe"), "alice: 안녕, bob");
     bob.type_line("hi, alice");
     // Alice never gets her own lines back: bob's is the first she sees.
     assert_eq!(alice.next_line(), "bob: hi, alice");

@@ -6,12 +6,13 @@
 mod support;
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use support::drive::{argv, python, LineClient};
+use support::drive::LineClient;
 use support::example::ExampleServer;
-use support::{wait_until, IO_TIMEOUT};
+use support::programs::{argv, python};
+use support::{connect_small_buffer, wait_until, IO_TIMEOUT};
 
 const PROBE: Duration = Duration::from_millis(100);
 
@@ -38,12 +39,7 @@ fn join(mut clients: Vec<LineClient>, echo_self: bool) -> Vec<LineClient> {
 
 /// A client with a small receive buffer that will read nothing once joined.
 fn stalled_client(addr: SocketAddr) -> LineClient {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    socket.connect(&addr.into()).unwrap();
-    let stream: TcpStream = socket.into();
-    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    LineClient::from_stream(stream)
+    LineClient::from_stream(connect_small_buffer(addr))
 }
 
 fn connect_all(addr: SocketAddr, n: usize) -> Vec<LineClient> {
@@ -126,7 +122,7 @@ fn threads(pid: u32) -> usize {
 #[test]
 fn a_client_that_disconnects_is_dropped() {
     let server = ExampleServer::start("chat_server", &[]);
-    let pid = server.child.id();
+    let pid = server.pid();
     let [alice, mut carol]: [LineClient; 2] = join(connect_all(server.addr, 2), false)
         .try_into()
         .ok()

@@ -4,58 +4,28 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::Command;
 use std::time::Duration;
 
-use support::example::{have, run_with_input, ExampleServer};
-use support::{connect, round_trip};
+use support::example::ExampleServer;
+use support::programs::{have, nc, python, socat};
+use support::{connect, echo_protocol, round_trip, skip};
 
 #[test]
 fn echoes_lines_byte_exact() {
     let server = ExampleServer::start("echo_server", &[]);
-    let mut client = connect(server.addr);
-    for line in ["hello\n", "crlf kept\r\n", "\n", "\r\n", "héllo wörld\n"] {
-        assert_eq!(round_trip(&mut client, line), line);
-    }
-    let binary = b"\x00\xff\xfe not utf-8 \x80\n";
-    client.write_all(binary).unwrap();
-    let mut reply = Vec::new();
-    BufReader::new(&client)
-        .read_until(b'\n', &mut reply)
-        .unwrap();
-    assert_eq!(reply, binary);
+    echo_protocol::echoes_lines_byte_exact(server.addr);
 }
 
 #[test]
 fn echoes_a_one_mebibyte_line() {
     let server = ExampleServer::start("echo_server", &[]);
-    let client = connect(server.addr);
-    let mut line: Vec<u8> = (0..1 << 20).map(|i| b'a' + (i % 26) as u8).collect();
-    line.push(b'\n');
-    let mut writer = client.try_clone().unwrap();
-    let sent = line.clone();
-    let sender = std::thread::spawn(move || writer.write_all(&sent).unwrap());
-    let mut reply = Vec::new();
-    BufReader::new(&client)
-        .read_until(b'\n', &mut reply)
-        .unwrap();
-    sender.join().unwrap();
-    assert!(
-        reply == line,
-        "1 MiB line not echoed exactly ({} bytes back)",
-        reply.len()
-    );
+    echo_protocol::echoes_a_one_mebibyte_line(server.addr);
 }
 
 #[test]
 fn quit_closes_the_connection() {
     let server = ExampleServer::start("echo_server", &[]);
-    let mut client = connect(server.addr);
-    assert_eq!(round_trip(&mut client, "before\n"), "before\n");
-    client.write_all(b"quit\n").unwrap();
-    let mut rest = Vec::new();
-    client.read_to_end(&mut rest).unwrap();
+    let rest = echo_protocol::quit_closes_the_connection(server.addr);
     assert!(rest.is_empty(), "nothing after quit, got {rest:?}");
 }
 
@@ -79,10 +49,6 @@ fn sigint_exits_zero() {
 
 #[test]
 fn a_python_lecture_client_gets_its_echo() {
-    if !have("python3") {
-        eprintln!("SKIPPED: python3 not found");
-        return;
-    }
     let server = ExampleServer::start("echo_server", &[]);
     // Written the way the lectures write clients: create_connection, send, recv(1024).
     let script = format!(
@@ -102,35 +68,26 @@ sock.close()
         ip = server.addr.ip(),
         port = server.addr.port()
     );
-    let mut python = Command::new("python3");
-    python.args(["-c", &script]);
-    let (status, out) = run_with_input(python, b"", Duration::from_secs(20));
-    assert!(status.success());
-    assert_eq!(String::from_utf8(out).unwrap(), "hello\n안녕하세요\nbye\n");
+    if let Some(out) = python(&script, &[]) {
+        assert_eq!(out, "hello\n안녕하세요\nbye\n");
+    }
 }
 
 #[test]
 fn nc_and_socat_get_their_echo() {
     let server = ExampleServer::start("echo_server", &[]);
-    let (ip, port) = (server.addr.ip().to_string(), server.addr.port().to_string());
     let input = b"one\ntwo\nquit\n";
     let mut ran = 0;
     if have("nc") {
-        let mut nc = Command::new("nc");
-        nc.args(["-N", &ip, &port]);
-        let (_, out) = run_with_input(nc, input, Duration::from_secs(20));
-        assert_eq!(out, b"one\ntwo\n");
+        assert_eq!(nc(server.addr, input), b"one\ntwo\n");
         ran += 1;
     }
     if have("socat") {
-        let mut socat = Command::new("socat");
-        socat.args(["-t", "5", "-", &format!("TCP:{ip}:{port}")]);
-        let (status, out) = run_with_input(socat, input, Duration::from_secs(20));
-        assert!(status.success());
-        assert_eq!(out, b"one\ntwo\n");
+        let tcp = format!("TCP:{}:{}", server.addr.ip(), server.addr.port());
+        assert_eq!(socat(5, &tcp, input), b"one\ntwo\n");
         ran += 1;
     }
     if ran == 0 {
-        eprintln!("SKIPPED: neither nc nor socat is installed");
+        skip("neither nc nor socat is installed");
     }
 }

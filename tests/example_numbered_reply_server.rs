@@ -4,11 +4,12 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python, LineClient};
-use support::example::{have, run_with_input, ExampleServer};
+use support::drive::LineClient;
+use support::example::ExampleServer;
+use support::programs::{argv, have, nc, python};
+use support::skip;
 
 #[test]
 fn numbers_replies_per_connection() {
@@ -70,16 +71,12 @@ sock.close()
 #[test]
 fn nc_gets_numbered_replies() {
     if !have("nc") {
-        eprintln!("SKIPPED: nc not found");
+        skip("nc not found");
         return;
     }
     let server = ExampleServer::start("numbered_reply_server", &[]);
-    let mut nc = Command::new("nc");
-    nc.args([
-        "-N",
-        &server.addr.ip().to_string(),
-        &server.addr.port().to_string(),
-    ]);
-    let (_, out) = run_with_input(nc, b"a\nb\n", Duration::from_secs(20));
-    assert_eq!(out, b"server response 1\nserver response 2\n");
+    assert_eq!(
+        nc(server.addr, b"a\nb\n"),
+        b"server response 1\nserver response 2\n"
+    );
 }

@@ -5,8 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::drive::client_command;
-use support::example::{run_with_input, ExampleServer};
+use support::example::{client_command, run_with_input, ExampleServer};
 
 #[test]
 fn piped_lines_print_reversed() {

@@ -8,8 +8,10 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python, LineClient};
-use support::example::{example_path, have, run_with_input, ExampleServer};
+use support::drive::LineClient;
+use support::example::{example_path, ExampleServer};
+use support::programs::{argv, have, nc, python};
+use support::skip;
 
 #[test]
 fn reverses_each_line_by_characters() {
@@ -70,15 +72,9 @@ sock.close()
         assert_eq!(out, "!!!dlroW olleH\n");
     }
     if have("nc") {
-        let mut nc = Command::new("nc");
-        nc.args([
-            "-N",
-            &server.addr.ip().to_string(),
-            &server.addr.port().to_string(),
-        ]);
-        let (_, out) = run_with_input(nc, "abc\n가나다\n".as_bytes(), Duration::from_secs(20));
+        let out = nc(server.addr, "abc\n가나다\n".as_bytes());
         assert_eq!(String::from_utf8(out).unwrap(), "cba\n다나가\n");
     } else {
-        eprintln!("SKIPPED: nc not found");
+        skip("nc not found");
     }
 }

@@ -7,8 +7,8 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::drive::client_command;
-use support::example::{run_with_input, wait_exit, ExampleServer};
+use support::closed_port;
+use support::example::{client_command, run_with_input, wait_exit, ExampleServer};
 
 #[test]
 fn echoed_lines_come_back_exactly() {
@@ -55,11 +55,7 @@ fn the_server_closing_ends_the_client() {
 
 #[test]
 fn no_server_is_an_error_with_exit_code_one() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let mut client = client_command("tcp_client", port, &[])
+    let mut client = client_command("tcp_client", closed_port(false), &[])
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -7,8 +7,8 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::drive::client_command;
-use support::example::{run_with_input, wait_exit, ExampleServer};
+use support::closed_port;
+use support::example::{client_command, run_with_input, wait_exit, ExampleServer};
 
 const INPUT: &[u8] = b"36.6\nabc\n-40\n";
 const OUTPUT: &str = "97.9\nerror: not a number: \"abc\"\n-40.0\n";
@@ -29,21 +29,6 @@ fn piped_celsius_lines_print_fahrenheit_over_udp() {
     let (status, out) = run_with_input(client, INPUT, Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
     assert_eq!(String::from_utf8(out).unwrap(), OUTPUT);
-}
-
-/// A port nobody listens on (bound, then freed).
-fn closed_port(udp: bool) -> std::net::SocketAddr {
-    if udp {
-        std::net::UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-    } else {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-    }
 }
 
 #[test]

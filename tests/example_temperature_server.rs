@@ -5,12 +5,12 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python, LineClient};
-use support::example::{have, run_with_input, ExampleServer};
-use support::udp_client;
+use support::drive::LineClient;
+use support::example::ExampleServer;
+use support::programs::{argv, have, nc, python, socat};
+use support::{skip, udp_client};
 
 /// (Celsius request, Fahrenheit reply), with Python's `'{:.1f}'.format(9.0/5.0*c + 32.0)`.
 const CONVERSIONS: &[(&str, &str)] = &[
@@ -144,27 +144,20 @@ fn nc_over_tcp_and_socat_over_udp() {
     let mut ran = 0;
     if have("nc") {
         let server = ExampleServer::start("temperature_server", &[]);
-        let mut nc = Command::new("nc");
-        nc.args([
-            "-N",
-            &server.addr.ip().to_string(),
-            &server.addr.port().to_string(),
-        ]);
-        let (_, out) = run_with_input(nc, b"36.6\nabc\n", Duration::from_secs(20));
-        assert_eq!(out, b"97.9\nerror: not a number: \"abc\"\n");
+        assert_eq!(
+            nc(server.addr, b"36.6\nabc\n"),
+            b"97.9\nerror: not a number: \"abc\"\n"
+        );
         ran += 1;
     }
     if have("socat") {
         let server = ExampleServer::start("temperature_server", &["--udp"]);
-        let mut socat = Command::new("socat");
-        // One datagram per line read; -t: how long to wait for replies after input ends.
-        socat.args(["-t", "1", "-", &format!("UDP:{}", server.addr)]);
-        let (status, out) = run_with_input(socat, b"36.6\n", Duration::from_secs(20));
-        assert!(status.success());
-        assert_eq!(out, b"97.9\n");
+        // One datagram per line read.
+        let udp = format!("UDP:{}", server.addr);
+        assert_eq!(socat(1, &udp, b"36.6\n"), b"97.9\n");
         ran += 1;
     }
     if ran == 0 {
-        eprintln!("SKIPPED: neither nc nor socat is installed");
+        skip("neither nc nor socat is installed");
     }
 }

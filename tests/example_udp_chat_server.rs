@@ -8,15 +8,9 @@ mod support;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use support::drive::{argv, python};
 use support::example::ExampleServer;
-use support::{udp_client, wait_until, IO_TIMEOUT};
-
-fn recv(socket: &UdpSocket) -> String {
-    let mut buf = [0; 1024];
-    let n = socket.recv(&mut buf).expect("a relayed datagram");
-    String::from_utf8(buf[..n].to_vec()).unwrap()
-}
+use support::programs::{argv, python};
+use support::{recv_text, udp_client, wait_until, IO_TIMEOUT};
 
 /// Clients that the server knows, in order: each says hello, heard by those before it.
 fn join(server: SocketAddr, names: &[&str]) -> Vec<UdpSocket> {
@@ -26,7 +20,7 @@ fn join(server: SocketAddr, names: &[&str]) -> Vec<UdpSocket> {
         let hello = format!("[{name}] hello");
         socket.send_to(hello.as_bytes(), server).unwrap();
         for earlier in &joined {
-            assert_eq!(recv(earlier), hello);
+            assert_eq!(recv_text(earlier), hello);
         }
         joined.push(socket);
     }
@@ -34,7 +28,7 @@ fn join(server: SocketAddr, names: &[&str]) -> Vec<UdpSocket> {
     let first = format!("[{}] ready", names[0]);
     joined[0].send_to(first.as_bytes(), server).unwrap();
     for later in &joined[1..] {
-        assert_eq!(recv(later), first);
+        assert_eq!(recv_text(later), first);
     }
     joined
 }
@@ -44,12 +38,12 @@ fn relays_to_every_other_known_client_and_not_back() {
     let server = ExampleServer::start("udp_chat_server", &[]);
     let c = join(server.addr, &["a", "b", "c"]);
     c[0].send_to(b"[a] hi", server.addr).unwrap();
-    assert_eq!(recv(&c[1]), "[a] hi");
-    assert_eq!(recv(&c[2]), "[a] hi");
+    assert_eq!(recv_text(&c[1]), "[a] hi");
+    assert_eq!(recv_text(&c[2]), "[a] hi");
     c[1].send_to("[b] 안녕".as_bytes(), server.addr).unwrap();
     // Had "[a] hi" come back to a, it would have arrived before b's datagram.
-    assert_eq!(recv(&c[0]), "[b] 안녕");
-    assert_eq!(recv(&c[2]), "[b] 안녕");
+    assert_eq!(recv_text(&c[0]), "[b] 안녕");
+    assert_eq!(recv_text(&c[2]), "[b] 안녕");
 }
 
 #[test]
@@ -57,19 +51,19 @@ fn quit_removes_its_sender() {
     let server = ExampleServer::start("udp_chat_server", &[]);
     let c = join(server.addr, &["a", "b", "c"]);
     c[1].send_to(b"[b] I quite agree", server.addr).unwrap(); // not the word quit
-    assert_eq!(recv(&c[0]), "[b] I quite agree");
-    assert_eq!(recv(&c[2]), "[b] I quite agree");
+    assert_eq!(recv_text(&c[0]), "[b] I quite agree");
+    assert_eq!(recv_text(&c[2]), "[b] I quite agree");
     c[1].send_to(b"[b] quit", server.addr).unwrap();
-    assert_eq!(recv(&c[0]), "[b] quit", "the others hear who left");
-    assert_eq!(recv(&c[2]), "[b] quit");
+    assert_eq!(recv_text(&c[0]), "[b] quit", "the others hear who left");
+    assert_eq!(recv_text(&c[2]), "[b] quit");
     c[0].send_to(b"[a] b is gone", server.addr).unwrap();
-    assert_eq!(recv(&c[2]), "[a] b is gone");
+    assert_eq!(recv_text(&c[2]), "[a] b is gone");
     // b comes back; the first thing it hears is what c says next, not a's line above.
     c[1].send_to(b"[b] back", server.addr).unwrap();
-    assert_eq!(recv(&c[0]), "[b] back");
-    assert_eq!(recv(&c[2]), "[b] back");
+    assert_eq!(recv_text(&c[0]), "[b] back");
+    assert_eq!(recv_text(&c[2]), "[b] back");
     c[2].send_to(b"[c] welcome back", server.addr).unwrap();
-    assert_eq!(recv(&c[1]), "[c] welcome back");
+    assert_eq!(recv_text(&c[1]), "[c] welcome back");
 }
 
 /// The scheduler state of every thread of process `pid` (`R` running, `S` sleeping...).
@@ -87,9 +81,9 @@ fn the_idle_server_sleeps_in_the_kernel() {
     let server = ExampleServer::start("udp_chat_server", &[]);
     let c = join(server.addr, &["a", "b"]);
     c[0].send_to(b"[a] bye", server.addr).unwrap();
-    assert_eq!(recv(&c[1]), "[a] bye");
+    assert_eq!(recv_text(&c[1]), "[a] bye");
     // The lecture's non-blocking loop never sleeps: its thread is always runnable.
-    let pid = server.child.id();
+    let pid = server.pid();
     assert!(
         wait_until(IO_TIMEOUT, || thread_states(pid).iter().all(|s| *s == 'S')),
         "some thread never sleeps: {:?}",

@@ -4,12 +4,11 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
-use support::drive::{argv, python};
-use support::example::{have, run_with_input, ExampleServer};
-use support::udp_client;
+use support::example::ExampleServer;
+use support::programs::{argv, have, python, socat};
+use support::{skip, udp_client};
 
 #[test]
 fn each_datagram_comes_back_to_its_sender_unchanged() {
@@ -62,13 +61,10 @@ for msg in ["hello", "안녕하세요"]:
 #[test]
 fn socat_gets_its_echo() {
     if !have("socat") {
-        eprintln!("SKIPPED: socat not found");
+        skip("socat not found");
         return;
     }
     let server = ExampleServer::start("udp_echo_server", &[]);
-    let mut socat = Command::new("socat");
-    socat.args(["-t", "1", "-", &format!("UDP:{}", server.addr)]);
-    let (status, out) = run_with_input(socat, b"ping\n", Duration::from_secs(20));
-    assert!(status.success());
-    assert_eq!(out, b"ping\n");
+    let udp = format!("UDP:{}", server.addr);
+    assert_eq!(socat(1, &udp, b"ping\n"), b"ping\n");
 }

@@ -2,10 +2,9 @@
 //! `max_children` honoured, a finished child's slot freed at once, killed children
 //! reaped, no zombies, and `server_close` with and without `block_on_close`.
 //!
-//! This binary forks: it runs with `harness = false` (see `fork_harness`). Every server
+//! This binary forks: it runs with `harness = false` (see `support::fork`). Every server
 //! here has a connection timeout, so a failed test cannot leave a child waiting forever.
 
-mod fork_harness;
 mod support;
 
 use std::collections::HashSet;
@@ -16,8 +15,8 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
-use fork_harness::{capture_logs, children, kill, logged, with_foreign_child, zombies};
 use socketserver::{Forking, ForkingTcpServer, StreamHandler, StreamRequest, TcpServer};
+use support::fork::{capture_logs, children, kill, logged, with_foreign_child, zombies};
 use support::{connect, wait_until, Serving, IO_TIMEOUT};
 
 const POLL: Duration = Duration::from_millis(10);
@@ -26,7 +25,7 @@ const NEVER: Duration = Duration::from_secs(3600);
 
 fn main() {
     capture_logs();
-    fork_harness::run(&[
+    support::fork::run(&[
         (
             "each_client_is_served_by_a_different_process",
             each_client_is_served_by_a_different_process,

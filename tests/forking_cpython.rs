@@ -3,30 +3,30 @@
 //! reaped by `server_close`, a foreign child left alone), `test_forking_handled` and
 //! `test_forking_not_handled` (a handler that exits or is killed).
 //!
-//! This binary forks: it runs with `harness = false` (see `fork_harness`).
+//! This binary forks: it runs with `harness = false` (see `support::fork`).
 
-mod fork_harness;
 mod support;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fork_harness::{capture_logs, children, kill, logged, with_foreign_child};
 use socketserver::{
-    DatagramRequest, Error, Forking, StreamRequest, TcpServer, UdpServer, UnixDatagramServer,
-    UnixStreamServer,
+    Error, Forking, StreamRequest, TcpServer, UdpServer, UnixDatagramServer, UnixStreamServer,
 };
-use support::{connect, dgram_examine, stream_examine, Serving, IO_TIMEOUT};
+use support::fork::{capture_logs, children, kill, logged, with_foreign_child};
+use support::{
+    connect, dgram_examine, echo_datagram, echo_line, stream_examine, unix_dgram_examine,
+    unix_stream_examine, Serving, IO_TIMEOUT,
+};
 
 const POLL: Duration = Duration::from_millis(10);
 
 fn main() {
     capture_logs();
-    fork_harness::run(&[
+    support::fork::run(&[
         ("test_forking_tcp_server", test_forking_tcp_server),
         ("test_forking_udp_server", test_forking_udp_server),
         (
@@ -47,17 +47,6 @@ fn main() {
             test_forking_not_handled_killed,
         ),
     ]);
-}
-
-fn echo_line(req: &mut StreamRequest) -> std::io::Result<()> {
-    let mut line = String::new();
-    req.rfile.read_line(&mut line)?;
-    req.wfile.write_all(line.as_bytes())
-}
-
-fn echo_datagram(req: &mut DatagramRequest) -> std::io::Result<()> {
-    req.wfile = req.packet().to_vec();
-    Ok(())
 }
 
 /// After `server_close`: no child of ours is left but the foreign one (bpo-31151).
@@ -130,12 +119,7 @@ fn test_forking_unix_stream_server() {
             Serving::start(server.shutdown_handle(), move || server.serve_forever())
         };
         for _ in 0..3 {
-            let mut stream = UnixStream::connect(&path).unwrap();
-            stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-            stream.write_all(b"hello world\n").unwrap();
-            let mut reply = String::new();
-            BufReader::new(&stream).read_line(&mut reply).unwrap();
-            assert_eq!(reply, "hello world\n");
+            unix_stream_examine(&path);
         }
         serving.stop().unwrap();
         Arc::into_inner(server).unwrap().server_close();
@@ -157,12 +141,7 @@ fn test_forking_unix_datagram_server() {
             Serving::start(server.shutdown_handle(), move || server.serve_forever())
         };
         for n in 0..3 {
-            let client = UnixDatagram::bind(dir.path().join(format!("client{n}.sock"))).unwrap();
-            client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-            client.send_to(b"hello world\n", &path).unwrap();
-            let mut buf = [0; 64];
-            let len = client.recv(&mut buf).unwrap();
-            assert_eq!(&buf[..len], b"hello world\n");
+            unix_dgram_examine(&path, dir.path(), n);
         }
         serving.stop().unwrap();
         Arc::into_inner(server).unwrap().server_close();

@@ -2,11 +2,11 @@
 //! connection stays usable for the next request.
 #![cfg(feature = "http")]
 
-mod http_support;
 mod support;
 
-use http_support::{serve_app, Client};
 use socketserver::http::Limits;
+use support::http::Client;
+use support::http_app::serve_app;
 
 #[test]
 fn head_sends_the_get_headers_without_the_body() {

@@ -3,13 +3,13 @@
 //! close that a response without `Content-Length` needs.
 #![cfg(feature = "http")]
 
-mod http_support;
 mod support;
 
 use std::time::Duration;
 
-use http_support::{serve_app, Client};
 use socketserver::http::Limits;
+use support::http::Client;
+use support::http_app::serve_app;
 
 #[test]
 fn http11_serves_several_requests_on_one_connection_with_one_handler() {

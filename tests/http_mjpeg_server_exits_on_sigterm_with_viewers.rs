@@ -3,19 +3,21 @@
 //! that stopped reading with its socket full.
 #![cfg(feature = "http")]
 
-mod http_support;
-mod mjpeg_example;
 mod support;
 
-use std::io::{BufReader, Write};
-use std::time::Duration;
+use std::io::Write;
+use std::time::{Duration, Instant};
 
-use http_support::Client;
-use mjpeg_example::ExampleServer;
+use support::example::ExampleServer;
+use support::http::Client;
+use support::mjpeg::{read_part, watch};
 
 #[test]
 fn sigterm_exits_0_within_3_seconds_with_viewers_connected() {
-    let mut server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "30"]);
+    let mut server = ExampleServer::start(
+        "mjpeg_server",
+        &["--width", "320", "--height", "240", "--fps", "30"],
+    );
     let addr = server.addr;
 
     let mut idle = Client::connect(addr);
@@ -24,24 +26,18 @@ fn sigterm_exits_0_within_3_seconds_with_viewers_connected() {
         200
     );
 
-    let watching = support::connect(addr);
-    (&watching)
-        .write_all(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
-        .unwrap();
-    let mut watching = BufReader::new(watching);
-    assert_eq!(http_support::read_head(&mut watching).unwrap().status, 200);
-    http_support::read_part(&mut watching, "FRAME").unwrap();
+    let mut watching = watch(addr, b"GET /stream.mjpg HTTP/1.1\r\n\r\n");
+    read_part(&mut watching, "FRAME").unwrap();
 
     let stalled = support::connect(addr);
     (&stalled)
         .write_all(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
         .unwrap();
 
-    let (status, took) = server
-        .terminate(Duration::from_secs(3))
-        .expect("mjpeg_server still running 3 s after SIGTERM");
+    let sent = Instant::now();
+    let status = server.stop_with(libc::SIGTERM, Duration::from_secs(3));
     assert_eq!(status.code(), Some(0), "exit status {status:?}");
-    eprintln!("exited {took:?} after SIGTERM");
+    eprintln!("exited {:?} after SIGTERM", sent.elapsed());
 
     // The watching viewer's stream ended (closing boundary or end-of-file, no hang).
     let mut rest = Vec::new();

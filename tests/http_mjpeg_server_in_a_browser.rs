@@ -3,7 +3,6 @@
 //! the other differ inside the picture (it moves: test pattern, counter, clock).
 #![cfg(feature = "http")]
 
-mod mjpeg_example;
 mod support;
 
 use std::fs::File;
@@ -11,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use mjpeg_example::{find_program, ExampleServer};
+use support::example::{exit_within, ExampleServer};
+use support::programs::find_program;
 
 const WIDTH: usize = 320;
 const HEIGHT: usize = 240;
@@ -44,15 +44,7 @@ fn screenshot(chromium: &Path, url: &str, dir: &Path, name: &str) -> PathBuf {
         .stderr(File::create(&log).expect("chromium log file"))
         .spawn()
         .expect("start chromium");
-    let mut status = None;
-    support::wait_until(Duration::from_secs(90), || {
-        status = child.try_wait().expect("try_wait");
-        status.is_some()
-    });
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    let status = exit_within(&mut child, Duration::from_secs(90));
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         status.is_some_and(|s| s.success()) && shot.exists(),
@@ -94,10 +86,13 @@ fn differing_pixels(a: &(Vec<[u8; 3]>, usize), b: &(Vec<[u8; 3]>, usize)) -> usi
 fn chromium_shows_a_moving_picture() {
     let Some(chromium) = find_program("chromium").or_else(|| find_program("chromium-browser"))
     else {
-        mjpeg_example::skip("chromium not found (run .ci/install-tools.sh)");
+        support::skip("chromium not found (run .ci/install-tools.sh)");
         return;
     };
-    let server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "10"]);
+    let server = ExampleServer::start(
+        "mjpeg_server",
+        &["--width", "320", "--height", "240", "--fps", "10"],
+    );
     let url = format!("http://{}/", server.addr);
     let dir = tempfile::tempdir().unwrap();
 

@@ -3,59 +3,39 @@
 //! once and never waits for a viewer).
 #![cfg(feature = "http")]
 
-mod http_support;
-mod mjpeg_example;
 mod support;
 
 use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
-use mjpeg_example::{is_complete_jpeg, ExampleServer};
+use support::example::ExampleServer;
+use support::mjpeg::{is_complete_jpeg, read_part, watch};
+use support::{connect_small_buffer, queued};
 
-/// Bytes received and not yet read on `stream`.
-fn queued(stream: &TcpStream) -> usize {
-    let mut bytes: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one c_int through the pointer, which is valid.
-    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::FIONREAD, &mut bytes) };
-    assert_eq!(rc, 0, "FIONREAD");
-    bytes as usize
-}
-
-fn watch(addr: SocketAddr) -> BufReader<TcpStream> {
-    let stream = support::connect(addr);
-    (&stream)
-        .write_all(b"GET /stream.mjpg HTTP/1.1\r\nHost: camera\r\n\r\n")
-        .unwrap();
-    let mut reader = BufReader::new(stream);
-    assert_eq!(http_support::read_head(&mut reader).unwrap().status, 200);
-    reader
-}
+const STREAM_REQUEST: &[u8] = b"GET /stream.mjpg HTTP/1.1\r\nHost: camera\r\n\r\n";
 
 fn next_frame(viewer: &mut BufReader<TcpStream>) -> Vec<u8> {
-    let part = http_support::read_part(viewer, "FRAME").expect("a frame");
+    let part = read_part(viewer, "FRAME").expect("a frame");
     assert!(is_complete_jpeg(&part.body), "a part is not a whole JPEG");
     part.body
 }
 
 #[test]
 fn ten_viewers_keep_getting_frames_while_one_stalls() {
-    let mut server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "30"]);
+    let mut server = ExampleServer::start(
+        "mjpeg_server",
+        &["--width", "320", "--height", "240", "--fps", "30"],
+    );
     let addr = server.addr;
 
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    socket.connect(&addr.into()).unwrap();
-    let stalled: TcpStream = socket.into();
-    (&stalled)
-        .write_all(b"GET /stream.mjpg HTTP/1.1\r\nHost: camera\r\n\r\n")
-        .unwrap();
+    let stalled = connect_small_buffer(addr);
+    (&stalled).write_all(STREAM_REQUEST).unwrap();
 
     // A probe viewer is the clock: the stalled socket is full once nothing more reaches
     // it while the probe receives three frames.
-    let mut probe = watch(addr);
+    let mut probe = watch(addr, STREAM_REQUEST);
     let mut full_at = None;
     for _ in 0..100 {
         let before = queued(&stalled);
@@ -72,7 +52,7 @@ fn ten_viewers_keep_getting_frames_while_one_stalls() {
     let viewers: Vec<_> = (0..10)
         .map(|_| {
             thread::spawn(move || {
-                let mut viewer = watch(addr);
+                let mut viewer = watch(addr, STREAM_REQUEST);
                 let frames: Vec<_> = (0..5).map(|_| next_frame(&mut viewer)).collect();
                 assert!(
                     frames.windows(2).all(|w| w[0] != w[1]),
@@ -90,8 +70,6 @@ fn ten_viewers_keep_getting_frames_while_one_stalls() {
         "the stalled viewer read nothing, yet got more"
     );
 
-    let (status, _) = server
-        .terminate(Duration::from_secs(3))
-        .expect("still running 3 s after SIGTERM");
+    let status = server.stop_with(libc::SIGTERM, Duration::from_secs(3));
     assert_eq!(status.code(), Some(0));
 }

@@ -3,14 +3,14 @@
 //! JPEGs of the requested size that decode.
 #![cfg(feature = "http")]
 
-mod http_support;
-mod mjpeg_example;
 mod support;
 
 use std::io::BufReader;
 use std::process::{Command, Stdio};
 
-use mjpeg_example::{find_program, is_complete_jpeg, ExampleServer};
+use support::example::ExampleServer;
+use support::mjpeg::is_complete_jpeg;
+use support::programs::find_program;
 
 fn curl(args: &[&str]) -> String {
     let output = Command::new("curl")
@@ -25,10 +25,13 @@ fn curl(args: &[&str]) -> String {
 #[test]
 fn curl_gets_the_page_and_frames_that_are_jpegs() {
     if find_program("curl").is_none() {
-        mjpeg_example::skip("curl not found (run .ci/install-tools.sh)");
+        support::skip("curl not found (run .ci/install-tools.sh)");
         return;
     }
-    let server = ExampleServer::start(&["--width", "320", "--height", "240", "--fps", "20"]);
+    let server = ExampleServer::start(
+        "mjpeg_server",
+        &["--width", "320", "--height", "240", "--fps", "20"],
+    );
     let base = format!("http://{}", server.addr);
 
     let redirect = curl(&["--include", &format!("{base}/")]);
@@ -53,7 +56,7 @@ fn curl_gets_the_page_and_frames_that_are_jpegs() {
         .spawn()
         .expect("run curl");
     let mut reader = BufReader::new(stream.stdout.take().unwrap());
-    let head = http_support::read_head(&mut reader).unwrap();
+    let head = support::http::read_head(&mut reader).unwrap();
     assert_eq!(head.status, 200);
     assert_eq!(
         head.header("Content-Type"),
@@ -62,7 +65,7 @@ fn curl_gets_the_page_and_frames_that_are_jpegs() {
     assert_eq!(head.header("Cache-Control"), Some("no-cache, private"));
     let frames: Vec<Vec<u8>> = (0..3)
         .map(|_| {
-            let part = http_support::read_part(&mut reader, "FRAME").expect("a part");
+            let part = support::mjpeg::read_part(&mut reader, "FRAME").expect("a part");
             assert_eq!(part.content_type, "image/jpeg");
             part.body
         })

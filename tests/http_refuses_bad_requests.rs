@@ -4,14 +4,14 @@
 //! the server goes on serving.
 #![cfg(feature = "http")]
 
-mod http_support;
 mod support;
 
 use std::sync::mpsc;
 use std::time::Duration;
 
-use http_support::{serve_app, App, Client};
 use socketserver::http::{HttpServer, Limits};
+use support::http::Client;
+use support::http_app::{serve_app, App};
 
 /// Sends `raw` on a fresh connection; checks the error page, the close, and that the
 /// server still answers; returns the status.
@@ -35,7 +35,7 @@ fn refused(addr: std::net::SocketAddr, raw: &[u8]) -> u16 {
         response.status
     );
     assert_eq!(
-        http_support::exchange(addr, b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n").text(),
+        support::http::exchange(addr, b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n").text(),
         "hello"
     );
     response.status
@@ -86,7 +86,7 @@ fn a_request_line_over_65536_bytes_is_414() {
     assert_eq!(refused(addr, raw.as_bytes()), 414);
     let at_limit = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(65_000));
     assert_eq!(
-        http_support::exchange(addr, at_limit.as_bytes()).status,
+        support::http::exchange(addr, at_limit.as_bytes()).status,
         404
     );
     serving.stop().unwrap();
@@ -109,7 +109,7 @@ fn long_header_lines_and_too_many_headers_are_431() {
     let at_limit = format!("GET /hello HTTP/1.1\r\nConnection: close\r\n{hundred}");
     let at_limit = at_limit.replacen("X-99: v\r\n", "\r\n", 1); // 100 fields in all
     assert_eq!(
-        http_support::exchange(addr, at_limit.as_bytes()).status,
+        support::http::exchange(addr, at_limit.as_bytes()).status,
         200
     );
     serving.stop().unwrap();

@@ -3,15 +3,15 @@
 //! and a client that sends less than it announced.
 #![cfg(feature = "http")]
 
-mod http_support;
 mod support;
 
 use std::io::{self, BufRead};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use http_support::{serve_app, Client};
 use socketserver::http::{HttpRequest, Limits, ThreadingHttpServer};
+use support::http::Client;
+use support::http_app::serve_app;
 
 #[test]
 fn a_body_is_read_up_to_its_content_length() {
@@ -69,7 +69,7 @@ fn expect_100_continue_is_answered_before_the_body_is_sent() {
     let (addr, _server, serving) = serve_app(Limits::default());
     let mut client = Client::connect(addr);
     client.send(b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
-    let interim = http_support::read_head(&mut client.reader).unwrap();
+    let interim = support::http::read_head(&mut client.reader).unwrap();
     assert_eq!(interim.status, 100);
     client.send(b"hello");
     let response = client.response();

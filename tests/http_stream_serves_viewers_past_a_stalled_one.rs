@@ -3,18 +3,18 @@
 //! frames when behind, never wait for the stalled one).
 #![cfg(feature = "http")]
 
-mod http_support;
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use socketserver::http::{HttpRequest, MultipartWriter, ThreadingHttpServer};
+use support::mjpeg::{read_part, watch};
+use support::{connect_small_buffer, queued, wait_until, Serving};
 
 const FRAME_BYTES: usize = 32 * 1024;
 const FRAME_PERIOD: Duration = Duration::from_millis(10);
@@ -71,20 +71,7 @@ fn frame(number: u64) -> Vec<u8> {
     frame
 }
 
-fn request_stream(stream: &TcpStream) {
-    (&*stream)
-        .write_all(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
-        .unwrap();
-}
-
-/// Bytes received and not yet read on `stream`.
-fn queued(stream: &TcpStream) -> usize {
-    let mut bytes: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one c_int through the pointer, which is valid.
-    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::FIONREAD, &mut bytes) };
-    assert_eq!(rc, 0, "FIONREAD");
-    bytes as usize
-}
+const STREAM_REQUEST: &[u8] = b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n";
 
 #[test]
 fn ten_viewers_keep_getting_frames_while_one_stalls() {
@@ -106,22 +93,19 @@ fn ten_viewers_keep_getting_frames_while_one_stalls() {
     })
     .unwrap();
     let addr: SocketAddr = server.local_addr().unwrap();
-    let serving = support::Serving::start(server.shutdown_handle(), move || server.serve_forever());
+    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     let filming = {
         let camera = Arc::clone(&camera);
         thread::spawn(move || camera.film())
     };
 
     // The stalled viewer: a small receive buffer, and it never reads.
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    socket.connect(&addr.into()).unwrap();
-    let stalled: TcpStream = socket.into();
-    request_stream(&stalled);
+    let stalled = connect_small_buffer(addr);
+    (&stalled).write_all(STREAM_REQUEST).unwrap();
     let stalled_port = stalled.local_addr().unwrap().port();
     // Its handler is blocked in a write once the camera is far ahead of what it wrote.
     assert!(
-        support::wait_until(Duration::from_secs(20), || {
+        wait_until(Duration::from_secs(20), || {
             camera
                 .written_by(stalled_port)
                 .is_some_and(|written| camera.newest() >= written + STALLED_LAG)
@@ -133,14 +117,10 @@ fn ten_viewers_keep_getting_frames_while_one_stalls() {
     let viewers: Vec<_> = (0..10)
         .map(|_| {
             thread::spawn(move || {
-                let stream = support::connect(addr);
-                request_stream(&stream);
-                let mut reader = BufReader::new(stream);
-                let head = http_support::read_head(&mut reader).unwrap();
-                assert_eq!(head.status, 200);
+                let mut reader = watch(addr, STREAM_REQUEST);
                 let mut numbers = Vec::new();
                 while numbers.len() < 10 {
-                    let part = http_support::read_part(&mut reader, "FRAME").unwrap();
+                    let part = read_part(&mut reader, "FRAME").unwrap();
                     let number = u64::from_be_bytes(part.body[..8].try_into().unwrap());
                     assert_eq!(part.body, frame(number), "frame {number} corrupted");
                     numbers.push(number);

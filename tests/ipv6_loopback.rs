@@ -5,7 +5,7 @@ mod support;
 use std::io::{self, BufRead, Write};
 
 use socketserver::{DatagramRequest, StreamRequest, ThreadingTcpServer, UdpServer};
-use support::{round_trip, Serving, IO_TIMEOUT};
+use support::{round_trip, skip, Serving, IO_TIMEOUT};
 
 fn ipv6_available() -> bool {
     std::net::TcpListener::bind("[::1]:0").is_ok()
@@ -14,7 +14,7 @@ fn ipv6_available() -> bool {
 #[test]
 fn tcp_echo_over_ipv6_loopback() {
     if !ipv6_available() {
-        eprintln!("SKIPPED: ::1 is not available on this machine");
+        skip("::1 is not available on this machine");
         return;
     }
     let server = ThreadingTcpServer::bind("[::1]:0", || {
@@ -36,7 +36,7 @@ fn tcp_echo_over_ipv6_loopback() {
 #[test]
 fn udp_echo_over_ipv6_loopback() {
     if !ipv6_available() {
-        eprintln!("SKIPPED: ::1 is not available on this machine");
+        skip("::1 is not available on this machine");
         return;
     }
     let server = UdpServer::bind("[::1]:0", || {

@@ -4,28 +4,14 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::{UnixDatagram, UnixStream};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use socketserver::{
-    DatagramRequest, Pool, StreamRequest, TcpServer, UdpServer, UnixDatagramServer,
-    UnixStreamServer,
+use socketserver::{Pool, TcpServer, UdpServer, UnixDatagramServer, UnixStreamServer};
+use support::{
+    dgram_examine, echo_datagram, echo_line, stream_examine, unix_dgram_examine,
+    unix_stream_examine, Serving,
 };
-use support::{dgram_examine, stream_examine, Serving, IO_TIMEOUT};
-
-fn echo_line(req: &mut StreamRequest) -> std::io::Result<()> {
-    let mut line = String::new();
-    req.rfile.read_line(&mut line)?;
-    req.wfile.write_all(line.as_bytes())
-}
-
-fn echo_datagram(req: &mut DatagramRequest) -> std::io::Result<()> {
-    req.wfile = req.packet().to_vec();
-    Ok(())
-}
 
 fn error_counter() -> (
     Arc<AtomicUsize>,
@@ -40,24 +26,6 @@ fn error_counter() -> (
             counter.fetch_add(1, Ordering::SeqCst);
         },
     )
-}
-
-fn unix_stream_examine(path: &Path) {
-    let mut stream = UnixStream::connect(path).unwrap();
-    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    stream.write_all(b"hello world\n").unwrap();
-    let mut reply = String::new();
-    BufReader::new(&stream).read_line(&mut reply).unwrap();
-    assert_eq!(reply, "hello world\n");
-}
-
-fn unix_dgram_examine(server: &Path, dir: &Path, n: usize) {
-    let client = UnixDatagram::bind(dir.join(format!("client{n}.sock"))).unwrap();
-    client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    client.send_to(b"hello world\n", server).unwrap();
-    let mut buf = [0; 64];
-    let len = client.recv(&mut buf).unwrap();
-    assert_eq!(&buf[..len], b"hello world\n");
 }
 
 #[test]

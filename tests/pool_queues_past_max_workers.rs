@@ -3,14 +3,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use socketserver::{Pool, PoolTcpServer, RequestHandler, StreamRequest, TcpServer};
-use support::{connect, wait_until, Serving, IO_TIMEOUT};
+use support::{connect_with_line, read_line, wait_until, Serving, IO_TIMEOUT};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
@@ -82,20 +81,6 @@ fn start(
     (server, serving)
 }
 
-fn client(addr: SocketAddr, id: &str) -> TcpStream {
-    let mut stream = connect(addr);
-    writeln!(stream, "{id}").unwrap();
-    stream
-}
-
-fn greeting(stream: &TcpStream) -> String {
-    let mut line = String::new();
-    BufReader::new(stream)
-        .read_line(&mut line)
-        .expect("greeting");
-    line
-}
-
 #[test]
 fn third_client_is_served_only_after_one_of_two_workers_frees() {
     let log = Log::default();
@@ -103,11 +88,11 @@ fn third_client_is_served_only_after_one_of_two_workers_frees() {
     let (server, serving) = start(&log, &turns, 2, 8);
     let addr = server.local_addr().unwrap();
 
-    let first = client(addr, "1");
-    assert_eq!(greeting(&first), "hi 1\n");
-    let second = client(addr, "2");
-    assert_eq!(greeting(&second), "hi 2\n");
-    let third = client(addr, "3");
+    let first = connect_with_line(addr, "1");
+    assert_eq!(read_line(&first), "hi 1\n");
+    let second = connect_with_line(addr, "2");
+    assert_eq!(read_line(&second), "hi 2\n");
+    let third = connect_with_line(addr, "3");
     assert!(
         wait_until(IO_TIMEOUT, || server.queued_requests() == 1),
         "the third client is accepted and queued"
@@ -116,7 +101,7 @@ fn third_client_is_served_only_after_one_of_two_workers_frees() {
     assert_eq!(log.position(&Event::Start("3".into())), None);
 
     drop(first);
-    assert_eq!(greeting(&third), "hi 3\n");
+    assert_eq!(read_line(&third), "hi 3\n");
     let first_left = log.position(&Event::End("1".into())).expect("End(1)");
     let third_began = log.position(&Event::Start("3".into())).expect("Start(3)");
     assert!(
@@ -136,11 +121,11 @@ fn past_max_queued_accept_pauses_and_nobody_is_lost() {
     let (server, serving) = start(&log, &turns, 1, 1);
     let addr = server.local_addr().unwrap();
 
-    let first = client(addr, "1");
-    assert_eq!(greeting(&first), "hi 1\n");
-    let second = client(addr, "2");
+    let first = connect_with_line(addr, "1");
+    assert_eq!(read_line(&first), "hi 1\n");
+    let second = connect_with_line(addr, "2");
     assert!(wait_until(IO_TIMEOUT, || server.queued_requests() == 1));
-    let third = client(addr, "3"); // connected: the backlog completed the handshake
+    let third = connect_with_line(addr, "3"); // connected: the backlog completed the handshake
     let third_port = third.local_addr().unwrap().port();
 
     // Two full turns of the loop after the third client connected: a loop with room
@@ -155,7 +140,7 @@ fn past_max_queued_accept_pauses_and_nobody_is_lost() {
     assert_eq!(server.queued_requests(), 1);
 
     drop(first);
-    assert_eq!(greeting(&second), "hi 2\n");
+    assert_eq!(read_line(&second), "hi 2\n");
     assert!(wait_until(IO_TIMEOUT, || log.accepted() == 3));
     let first_left = log.position(&Event::End("1".into())).expect("End(1)");
     let third_accepted = log
@@ -168,7 +153,7 @@ fn past_max_queued_accept_pauses_and_nobody_is_lost() {
     );
 
     drop(second);
-    assert_eq!(greeting(&third), "hi 3\n");
+    assert_eq!(read_line(&third), "hi 3\n");
     drop(third);
     serving.stop().unwrap();
 }

@@ -3,13 +3,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, Read, Write};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
 use socketserver::{Pool, PoolTcpServer, RequestHandler, StreamRequest, TcpServer};
-use support::{connect, wait_until, Serving, IO_TIMEOUT};
+use support::{connect_with_line, read_line, wait_until, Serving, IO_TIMEOUT};
 
 #[derive(Clone, Default)]
 struct Log(Arc<Mutex<Vec<String>>>);
@@ -46,20 +45,6 @@ fn holding_pool(log: &Log) -> PoolTcpServer<impl RequestHandler<StreamRequest>> 
     Pool::new(server).max_workers(1)
 }
 
-fn client(addr: SocketAddr, id: &str) -> TcpStream {
-    let mut stream = connect(addr);
-    writeln!(stream, "{id}").unwrap();
-    stream
-}
-
-fn greeting(stream: &TcpStream) -> String {
-    let mut line = String::new();
-    BufReader::new(stream)
-        .read_line(&mut line)
-        .expect("greeting");
-    line
-}
-
 #[test]
 fn block_on_close_waits_for_queued_and_running_requests() {
     let log = Log::default();
@@ -69,9 +54,9 @@ fn block_on_close_waits_for_queued_and_running_requests() {
         let server = Arc::clone(&server);
         Serving::start(server.shutdown_handle(), move || server.serve_forever())
     };
-    let running = client(addr, "1");
-    assert_eq!(greeting(&running), "hi 1\n");
-    let queued = client(addr, "2");
+    let running = connect_with_line(addr, "1");
+    assert_eq!(read_line(&running), "hi 1\n");
+    let queued = connect_with_line(addr, "2");
     assert!(wait_until(IO_TIMEOUT, || server.queued_requests() == 1));
     serving.stop().unwrap();
 
@@ -85,7 +70,7 @@ fn block_on_close_waits_for_queued_and_running_requests() {
     };
     drop(running);
     assert_eq!(
-        greeting(&queued),
+        read_line(&queued),
         "hi 2\n",
         "a queued request is still served"
     );
@@ -110,8 +95,8 @@ fn without_block_on_close_closing_returns_at_once() {
         done.send(()).unwrap();
         served
     });
-    let running = client(addr, "1");
-    assert_eq!(greeting(&running), "hi 1\n");
+    let running = connect_with_line(addr, "1");
+    assert_eq!(read_line(&running), "hi 1\n");
 
     serving.stop().unwrap();
     closed

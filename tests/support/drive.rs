@@ -1,31 +1,15 @@
 //! Driving the examples the way users do: a client example as an interactive process
-//! (write its stdin, read its stdout lines with deadlines), a TCP line client that reads
-//! with a deadline without losing a partial line, and small Python scripts written the
-//! way the lectures write clients.
+//! (write its stdin, read its stdout lines with deadlines), and a TCP line client that
+//! reads with a deadline without losing a partial line.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::example::{example_path, have, run_with_input, wait_exit};
+use super::example::{client_command, wait_exit};
 use super::{connect, IO_TIMEOUT};
-
-/// The command that runs client example `name` against `server`, logging warnings only.
-pub fn client_command(name: &str, server: SocketAddr, args: &[&str]) -> Command {
-    let mut command = Command::new(example_path(name));
-    command
-        .args([
-            "-i",
-            &server.ip().to_string(),
-            "-p",
-            &server.port().to_string(),
-        ])
-        .args(args)
-        .env("RUST_LOG", "warn");
-    command
-}
 
 /// A client example running with a pipe on stdin and its stdout read line by line.
 pub struct Interactive {
@@ -74,6 +58,32 @@ impl Interactive {
     pub fn next_line(&self) -> String {
         self.line_within(IO_TIMEOUT)
             .expect("no line printed in time")
+    }
+
+    /// The next printed line other than `skipped` (left over from probes).
+    pub fn next_line_except(&self, skipped: &str) -> String {
+        loop {
+            let line = self.next_line();
+            if line != skipped {
+                return line;
+            }
+        }
+    }
+
+    /// Types `probe` again and again until `listener` prints a line (the chat server
+    /// relays between the two); fails the test after [`IO_TIMEOUT`].
+    pub fn type_until_heard(&mut self, probe: &str, listener: &Interactive) {
+        let deadline = Instant::now() + IO_TIMEOUT;
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "the listener never heard {probe:?}"
+            );
+            self.type_line(probe);
+            if listener.line_within(Duration::from_millis(100)).is_some() {
+                return;
+            }
+        }
     }
 
     /// Closes stdin (end of input) and waits for the exit, at most `limit`.
@@ -156,23 +166,4 @@ impl LineClient {
         self.send(line);
         self.next_line()
     }
-}
-
-/// Runs a Python script with `args` and returns its stdout; `None` (and a SKIPPED line)
-/// when the machine has no python3. The script must succeed within 20 s.
-pub fn python(script: &str, args: &[String]) -> Option<String> {
-    if !have("python3") {
-        eprintln!("SKIPPED: python3 not found");
-        return None;
-    }
-    let mut command = Command::new("python3");
-    command.arg("-c").arg(script).args(args);
-    let (status, out) = run_with_input(command, b"", Duration::from_secs(20));
-    assert!(status.success(), "python script failed: {status}");
-    Some(String::from_utf8(out).unwrap())
-}
-
-/// `[ip, port]` for a Python script's `sys.argv[1:]`.
-pub fn argv(addr: SocketAddr) -> Vec<String> {
-    vec![addr.ip().to_string(), addr.port().to_string()]
 }

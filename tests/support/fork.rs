@@ -10,8 +10,6 @@
 //! /proc, zombies among them), a foreign child like CPython's `simple_subprocess`, and a
 //! logger that keeps every record so a test can check what the server logged.
 
-#![allow(dead_code)] // each fork test binary uses a different subset
-
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Mutex;

@@ -1,4 +1,4 @@
-//! # 5. socketserver-style handlers: `setup`, `handle`, `finish`
+//! # 7. socketserver-style handlers: `setup`, `handle`, `finish`
 //!
 //! Lecture 002 introduces `socketserver`'s handler classes: the server makes one handler
 //! object per request and calls `setup()`, `handle()` and `finish()`;
