@@ -5,12 +5,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::time::Duration;
 
-use support::drive::{argv, python, LineClient};
+use support::drive::LineClient;
 use support::example::ExampleServer;
-use support::{connect, round_trip};
+use support::programs::{argv, python};
+use support::{connect, echo_protocol};
 
 /// How long a client past the limit is watched for an echo it must not get yet.
 const NOT_YET: Duration = Duration::from_millis(500);
@@ -18,48 +18,19 @@ const NOT_YET: Duration = Duration::from_millis(500);
 #[test]
 fn echoes_lines_byte_exact() {
     let server = ExampleServer::start("pool_echo_server", &[]);
-    let mut client = connect(server.addr);
-    for line in ["hello\n", "crlf kept\r\n", "\n", "\r\n", "héllo wörld\n"] {
-        assert_eq!(round_trip(&mut client, line), line);
-    }
-    let binary = b"\x00\xff\xfe not utf-8 \x80\n";
-    client.write_all(binary).unwrap();
-    let mut reply = Vec::new();
-    BufReader::new(&client)
-        .read_until(b'\n', &mut reply)
-        .unwrap();
-    assert_eq!(reply, binary);
+    echo_protocol::echoes_lines_byte_exact(server.addr);
 }
 
 #[test]
 fn echoes_a_one_mebibyte_line() {
     let server = ExampleServer::start("pool_echo_server", &[]);
-    let client = connect(server.addr);
-    let mut line: Vec<u8> = (0..1 << 20).map(|i| b'a' + (i % 26) as u8).collect();
-    line.push(b'\n');
-    let mut writer = client.try_clone().unwrap();
-    let sent = line.clone();
-    let sender = std::thread::spawn(move || writer.write_all(&sent).unwrap());
-    let mut reply = Vec::new();
-    BufReader::new(&client)
-        .read_until(b'\n', &mut reply)
-        .unwrap();
-    sender.join().unwrap();
-    assert!(
-        reply == line,
-        "1 MiB line not echoed exactly ({} bytes back)",
-        reply.len()
-    );
+    echo_protocol::echoes_a_one_mebibyte_line(server.addr);
 }
 
 #[test]
 fn quit_closes_the_connection() {
     let server = ExampleServer::start("pool_echo_server", &[]);
-    let mut client = connect(server.addr);
-    assert_eq!(round_trip(&mut client, "before\n"), "before\n");
-    client.write_all(b"quit\n").unwrap();
-    let mut rest = Vec::new();
-    client.read_to_end(&mut rest).unwrap();
+    let rest = echo_protocol::quit_closes_the_connection(server.addr);
     assert!(rest.is_empty(), "nothing after quit, got {rest:?}");
 }
 

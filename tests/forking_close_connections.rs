@@ -2,11 +2,10 @@
 //! reads see end-of-file) and exit normally, a child in the middle of a reply still sends
 //! all of it, and datagram children are left to finish.
 //!
-//! This binary forks: it runs with `harness = false` (see `fork_harness`). Connection
+//! This binary forks: it runs with `harness = false` (see `support::fork`). Connection
 //! timeouts are longer than any wait here, so only `close_connections` can end an idle
 //! child in time.
 
-mod fork_harness;
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -14,11 +13,11 @@ use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fork_harness::{capture_logs, children, logged, zombies};
 use socketserver::{
     DatagramRequest, Forking, ForkingTcpServer, ForkingUdpServer, StreamHandler, StreamRequest,
     TcpServer, UdpServer,
 };
+use support::fork::{capture_logs, children, logged, zombies};
 use support::{connect, wait_until, Serving, IO_TIMEOUT};
 
 /// Longer than every wait in these tests: a child that ends, ends because it was asked.
@@ -26,7 +25,7 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(50);
 
 fn main() {
     capture_logs();
-    fork_harness::run(&[
+    support::fork::run(&[
         (
             "idle_children_end_their_requests_and_exit_normally",
             idle_children_end_their_requests_and_exit_normally,
