@@ -1,13 +1,15 @@
 //! Plumbing shared by the examples: the `-i/--ip` and `-p/--port` flags, logging to stderr,
-//! the `listening on IP:PORT` line, stopping a server on SIGINT/SIGTERM, and the line
-//! clients (TCP and UDP) that the client examples are made of.
+//! the `listening on IP:PORT` line, stopping a server on SIGINT/SIGTERM (with a thread, or
+//! without one for a forking server), and the line clients (TCP and UDP) that the client
+//! examples are made of.
 
 #![allow(dead_code)] // each example uses the part it needs
 
 use std::fmt::Display;
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream, UdpSocket};
-use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::AtomicBool;
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -41,6 +43,20 @@ pub fn stop_on_signal(handle: ShutdownHandle) {
         log::error!("cannot install the signal handler: {err}");
         std::process::exit(1);
     }
+}
+
+/// SIGINT and SIGTERM set the returned flag, and that is all: no thread is started (ctrlc
+/// starts one), so a forking server stays a process of one thread. The serving loop looks
+/// at the flag between requests.
+pub fn stop_flag_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(err) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+            log::error!("cannot install the signal handler: {err}");
+            std::process::exit(1);
+        }
+    }
+    stop
 }
 
 /// The one line a server prints on stdout, as soon as it accepts connections.

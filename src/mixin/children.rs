@@ -5,9 +5,15 @@
 //! Each child writes its pid to a pipe just before it exits, so the parent learns which
 //! child is leaving without a `SIGCHLD` handler (a process-wide setting a library must not
 //! take over).
+//!
+//! Closing connections: the parent sends SIGTERM to its children, and a child serving a
+//! connection has made SIGTERM shut down that connection's read half (see
+//! [`SigtermBlocked::end_reads_on_sigterm`]), so its handler reads end-of-file, finishes
+//! its reply and returns, as a thread's does after `BaseServer::close_connections`.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use libc::pid_t;
@@ -63,6 +69,79 @@ pub(crate) fn exit_now(status: i32) -> ! {
     unsafe { libc::_exit(status) }
 }
 
+/// The connection a child serves, for its SIGTERM handler; -1 when there is none.
+///
+/// Per process: each child has its own copy, set right after `fork`.
+static CONNECTION_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// A child's SIGTERM handler: ends the reads of its connection. Async-signal-safe: an
+/// atomic load and `shutdown`, with `errno` kept for the code it interrupted.
+extern "C" fn end_reads(_signal: libc::c_int) {
+    let fd = CONNECTION_FD.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let saved = errno::errno();
+        // SAFETY: shutdown has no memory-safety preconditions; at worst it fails.
+        unsafe { libc::shutdown(fd, libc::SHUT_RD) };
+        errno::set_errno(saved);
+    }
+}
+
+/// Keeps SIGTERM blocked on the forking thread from before `fork` until each side is
+/// ready for it: the parent lets it through again at once (a SIGTERM sent meanwhile is
+/// delivered then), a child once its own handler is in place, so a child asked to close
+/// early is never killed by SIGTERM's default action instead.
+pub(crate) struct SigtermBlocked {
+    /// The thread's mask before, put back on drop.
+    previous: libc::sigset_t,
+}
+
+impl SigtermBlocked {
+    /// Blocks SIGTERM on the calling thread; `None` if the mask cannot be changed (then a
+    /// child is unprotected until its handler is in place).
+    pub(crate) fn new() -> Option<Self> {
+        // SAFETY: both sets are valid for the calls that fill them.
+        unsafe {
+            let mut block: libc::sigset_t = std::mem::zeroed();
+            let mut previous: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut block);
+            libc::sigaddset(&mut block, libc::SIGTERM);
+            (libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut previous) == 0)
+                .then_some(SigtermBlocked { previous })
+        }
+    }
+
+    /// In a child serving the connection `fd`: from now on SIGTERM shuts down its read
+    /// half instead of ending the process. Then SIGTERM is let through (even if the parent
+    /// had it blocked: the child has taken it over). No allocation, no lock.
+    pub(crate) fn end_reads_on_sigterm(mut self, fd: RawFd) {
+        CONNECTION_FD.store(fd, Ordering::Relaxed);
+        // SAFETY: `action` is fully initialised before sigaction reads it; `end_reads` is
+        // async-signal-safe; `previous` is a valid set.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = end_reads as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            // A read or write the signal interrupts goes on (the read then sees the end).
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
+            libc::sigdelset(&mut self.previous, libc::SIGTERM);
+        }
+    }
+}
+
+impl Drop for SigtermBlocked {
+    fn drop(&mut self) {
+        // SAFETY: `previous` is a valid set.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous, std::ptr::null_mut()) };
+    }
+}
+
+/// In a child, once its connection is closed: SIGTERM no longer touches that descriptor
+/// (its number may be reused).
+pub(crate) fn forget_connection() {
+    CONNECTION_FD.store(-1, Ordering::Relaxed);
+}
+
 /// The children of one server, by pid.
 #[derive(Debug)]
 pub(crate) struct Children {
@@ -115,6 +194,17 @@ impl Children {
         if let Some(exits) = &self.exits {
             exits.announce();
         }
+    }
+
+    /// Sends `signal` to every child not reaped yet; returns how many it reached. Holds
+    /// the list's lock meanwhile, so no pid is reaped (and reused) while it is signalled.
+    pub(crate) fn signal_all(&self, signal: libc::c_int) -> usize {
+        let pids = self.pids();
+        pids.iter()
+            // SAFETY: kill has no memory-safety preconditions; every pid is our child,
+            // alive or a zombie (not reaped), so it names no other process.
+            .filter(|&&pid| unsafe { libc::kill(pid, signal) } == 0)
+            .count()
     }
 
     /// Reaps what `how` says and logs how each child ended.

@@ -5,7 +5,7 @@ use std::ops::Deref;
 use std::os::fd::RawFd;
 use std::panic::{self, AssertUnwindSafe};
 
-use super::children::{self, Children, Forked, Reap};
+use super::children::{self, Children, Forked, Reap, SigtermBlocked};
 use super::ProcessRequest;
 use crate::server::{BaseServer, Request, ShutdownHandle, SocketKind, Tcp, Udp};
 use crate::{DatagramRequest, RequestHandler, Result, StreamRequest};
@@ -45,8 +45,8 @@ pub const DEFAULT_MAX_CHILDREN: usize = 40;
 ///
 /// Closing the server (dropping it or [`server_close`](Self::server_close)) closes the
 /// socket, then, with `block_on_close` (the default), waits for every child to exit, as
-/// Python does. [`close_connections`](BaseServer::close_connections) does nothing here:
-/// the connections belong to the children.
+/// Python does. [`close_connections`](Self::close_connections) first asks the children
+/// to end their requests, so a client that stays connected does not hold the server up.
 ///
 /// # Forking and threads
 ///
@@ -58,7 +58,18 @@ pub const DEFAULT_MAX_CHILDREN: usize = 40;
 /// forks from a process with one thread). On its side, the crate holds no lock the child
 /// needs across `fork`, and the child does nothing but close the listening socket, run
 /// the request, tell the parent it is leaving (one `write`, no allocation, no lock) and
-/// `_exit`.
+/// `_exit`; a stream child also sets its SIGTERM handler first (below).
+///
+/// # Signals
+///
+/// A child serving a connection replaces its SIGTERM disposition: SIGTERM shuts down the
+/// read half of its connection (what [`close_connections`](Self::close_connections)
+/// sends), and the handler ends as a client's end-of-file would end it. To kill a child
+/// outright, send SIGKILL. Around `fork` the server blocks SIGTERM on the forking thread
+/// for a moment, so a child cannot receive it before its handler is in place. Every other
+/// disposition is inherited from the server, as with any `fork` (a terminal's Ctrl-C
+/// reaches the children too: give the server a SIGINT handler, and its children inherit
+/// it).
 ///
 /// ```
 /// use socketserver::{ForkingTcpServer, StreamRequest};
@@ -136,6 +147,48 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Forking<BaseServer<K, H>> {
     /// How many children the server has not reaped yet (Python's `len(active_children)`).
     pub fn active_children(&self) -> usize {
         self.mode.children.len()
+    }
+
+    /// Ends the requests of idle clients, as [`BaseServer::close_connections`] does for
+    /// threads: every child serving a connection is sent SIGTERM, which shuts down the
+    /// read half of its connection, so a handler blocked reading sees end-of-file and
+    /// returns, while a reply being written still goes out; the child then exits as
+    /// usual. Returns how many children were asked.
+    ///
+    /// Call it after [`ShutdownHandle::shutdown`], before closing the server, for a
+    /// graceful stop that does not wait on clients that stay connected. Children forked
+    /// after the call are not affected. Datagram servers have no connections: their
+    /// children are left to finish, and it returns 0.
+    ///
+    /// ```
+    /// use socketserver::{ForkingTcpServer, StreamRequest};
+    /// use std::io::{BufRead, BufReader, Write};
+    ///
+    /// let server = ForkingTcpServer::bind("127.0.0.1:0", || {
+    ///     |req: &mut StreamRequest| {
+    ///         writeln!(req.wfile, "hello")?;
+    ///         req.wfile.flush()?;
+    ///         let mut line = String::new();
+    ///         req.rfile.read_line(&mut line)?; // the client never sends: end-of-file
+    ///         writeln!(req.wfile, "bye")
+    ///     }
+    /// })?;
+    /// let client = std::net::TcpStream::connect(server.local_addr()?)?;
+    /// server.handle_request()?; // forks the child, which serves the client
+    /// let mut lines = BufReader::new(client).lines();
+    /// assert_eq!(lines.next().transpose()?.as_deref(), Some("hello"));
+    /// assert_eq!(server.close_connections(), 1);
+    /// assert_eq!(lines.next().transpose()?.as_deref(), Some("bye"));
+    /// server.server_close(); // the child has ended: returns at once
+    /// # Ok::<(), socketserver::Error>(())
+    /// ```
+    pub fn close_connections(&self) -> usize {
+        // Only a stream server has a listening socket, and connections.
+        if self.mode.listener.is_none() {
+            return 0;
+        }
+        self.mode.children.reap(Reap::Exited);
+        self.mode.children.signal_all(libc::SIGTERM)
     }
 
     /// Handles requests, each in a new child process, until a [`ShutdownHandle`] stops it.
@@ -242,12 +295,21 @@ struct ForkingMode {
 impl ForkingMode {
     /// In the child: serve, tell the parent, leave. Nothing here returns to the caller,
     /// so no destructor of the parent's state runs twice.
-    fn run_child<K: SocketKind, H: RequestHandler<K::Request>>(&self, request: Request<K, H>) -> ! {
+    fn run_child<K: SocketKind, H: RequestHandler<K::Request>>(
+        &self,
+        request: Request<K, H>,
+        sigterm: Option<SigtermBlocked>,
+    ) -> ! {
+        match (sigterm, request.connection_fd()) {
+            (Some(sigterm), Some(fd)) => sigterm.end_reads_on_sigterm(fd),
+            (sigterm, _) => drop(sigterm),
+        }
         if let Some(fd) = self.listener {
             children::close_in_child(fd);
         }
         // `run` reports every error and panic itself; this only guards what is left.
         let served = panic::catch_unwind(AssertUnwindSafe(|| request.run()));
+        children::forget_connection();
         self.children.announce_exit();
         // mio's waker is an eventfd on these systems, shared with the parent by fork.
         #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -258,9 +320,11 @@ impl ForkingMode {
 
 impl<K: SocketKind, H: RequestHandler<K::Request>> ProcessRequest<K, H> for ForkingMode {
     fn process_request(&self, request: Request<K, H>) {
+        let sigterm = SigtermBlocked::new();
         match children::fork() {
-            Ok(Forked::Child) => self.run_child(request),
+            Ok(Forked::Child) => self.run_child(request, sigterm),
             Ok(Forked::Parent(pid)) => {
+                drop(sigterm);
                 self.children.add(pid);
                 log::debug!("child {pid} serves {}", request.client_address());
                 // Closes the parent's copy of the connection; shutting it down would end
@@ -268,6 +332,7 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> ProcessRequest<K, H> for Fork
                 drop(request);
             }
             Err(err) => {
+                drop(sigterm);
                 log::error!(
                     "could not fork for {}: {err}; connection closed",
                     request.client_address()

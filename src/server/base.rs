@@ -74,6 +74,13 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Request<K, H> {
     pub(crate) fn refuse(self) {
         self.incoming.refuse();
     }
+
+    /// The connection's descriptor (stream requests), for a forked child to end its
+    /// reads when the server closes connections.
+    #[cfg(unix)]
+    pub(crate) fn connection_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.incoming.connection_fd()
+    }
 }
 
 impl<K: SocketKind, H> std::fmt::Debug for Request<K, H> {
@@ -181,7 +188,10 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
     /// reply being written still goes out. Returns how many connections were open.
     ///
     /// Call it after [`ShutdownHandle::shutdown`] for a graceful stop that does not wait on
-    /// clients that stay connected. Datagram servers have no connections: it returns 0.
+    /// clients that stay connected. Requests accepted before the call that start being
+    /// served after it (waiting for a pool worker, say) have their reads ended as they
+    /// start, until the server serves again. Datagram servers have no connections: it
+    /// returns 0.
     pub fn close_connections(&self) -> usize {
         self.shared.context.connections.end_reads()
     }
@@ -205,6 +215,7 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
         let Some(_serving) = self.shutdown.enter() else {
             return Ok(());
         };
+        self.shared.context.connections.reopen();
         let mut events = Events::with_capacity(4);
         let mut backoff = Backoff::default();
         while !self.shutdown.is_requested() {
@@ -221,6 +232,7 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
 
     pub(crate) fn handle_request_with(&self, mode: &impl ProcessRequest<K, H>) -> Result<bool> {
         let mut poll = self.lock_poll()?;
+        self.shared.context.connections.reopen();
         let mut events = Events::with_capacity(4);
         let deadline = self.timeout.map(|t| Instant::now() + t);
         let mut backoff = Backoff::default();

@@ -1,5 +1,9 @@
 //! The live connections of a stream server, so that closing the server can end the ones
 //! that sit idle (a handler blocked reading sees end-of-file and returns).
+//!
+//! Ending them is sticky until the server serves again: a request accepted before but
+//! registered after (still waiting for a pool worker, or a thread not started yet) has
+//! its reads ended as it registers, so no handler blocks a closing server.
 
 use std::collections::HashMap;
 use std::net::Shutdown;
@@ -11,36 +15,55 @@ use crate::Connection;
 #[derive(Debug, Default)]
 pub(crate) struct Connections {
     next_id: AtomicU64,
-    live: Mutex<HashMap<u64, Arc<Connection>>>,
+    live: Mutex<Live>,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    connections: HashMap<u64, Arc<Connection>>,
+    /// Set by `end_reads`, cleared by `reopen`: connections registered meanwhile have
+    /// their reads ended at once.
+    ending: bool,
 }
 
 impl Connections {
-    fn live(&self) -> MutexGuard<'_, HashMap<u64, Arc<Connection>>> {
+    fn live(&self) -> MutexGuard<'_, Live> {
         // Inserts and removes cannot leave the map half-changed.
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn register(&self, connection: &Arc<Connection>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.live().insert(id, Arc::clone(connection));
+        let mut live = self.live();
+        if live.ending {
+            let _ = connection.shutdown(Shutdown::Read);
+        }
+        live.connections.insert(id, Arc::clone(connection));
         id
     }
 
     pub(crate) fn remove(&self, id: u64) {
-        self.live().remove(&id);
+        self.live().connections.remove(&id);
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.live().len()
+        self.live().connections.len()
     }
 
-    /// Shuts down the read half of every live connection: blocked reads return end-of-file,
-    /// replies already being written still go out.
+    /// Shuts down the read half of every live connection, and of those registered from
+    /// now until `reopen`: blocked reads return end-of-file, replies already being
+    /// written still go out.
     pub(crate) fn end_reads(&self) -> usize {
-        let live = self.live();
-        for connection in live.values() {
+        let mut live = self.live();
+        live.ending = true;
+        for connection in live.connections.values() {
             let _ = connection.shutdown(Shutdown::Read);
         }
-        live.len()
+        live.connections.len()
+    }
+
+    /// The server serves again: new connections are served as usual.
+    pub(crate) fn reopen(&self) {
+        self.live().ending = false;
     }
 }

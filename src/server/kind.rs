@@ -53,6 +53,12 @@ pub trait Incoming: Send + 'static {
     fn end(request: Self::Request, context: &RequestContext, report: &mut dyn FnMut(Error));
     /// Closes a request whose handler never ran.
     fn refuse(self);
+    /// The connection's descriptor, for a stream request: a forked child ends its reads
+    /// through it when asked to close.
+    #[cfg(unix)]
+    fn connection_fd(&self) -> Option<RawFd> {
+        None
+    }
 }
 
 /// What every request of one server shares.
@@ -112,6 +118,15 @@ impl Incoming for StreamIncoming {
 
     fn refuse(self) {
         let _ = self.connection.shutdown(Shutdown::Write);
+    }
+
+    #[cfg(unix)]
+    fn connection_fd(&self) -> Option<RawFd> {
+        use std::os::fd::AsRawFd;
+        Some(match &self.connection {
+            Connection::Tcp(stream) => stream.as_raw_fd(),
+            Connection::Unix(stream) => stream.as_raw_fd(),
+        })
     }
 }
 
