@@ -61,3 +61,8 @@
 //!   in the child forever. So a forking server runs in a process without other threads:
 //!   its example stops on SIGTERM without the `ctrlc` crate (which starts a thread), and
 //!   the crate's forking tests run in test binaries of their own, one test at a time.
+//!
+//! To stop gracefully, [`Forking::close_connections`](crate::Forking::close_connections)
+//! asks every child to end its request: the child's connection stops reading, so a
+//! handler waiting on an idle client sees end-of-file, while a reply being written still
+//! goes out. Then closing the server waits for the children.
