@@ -13,7 +13,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socketserver::ShutdownHandle;
+use socketserver::{ShutdownHandle, StreamHandler, StreamRequest};
 
 /// Where a server listens or a client connects: `-i/--ip` and `-p/--port`.
 #[derive(clap::Args, Debug, Clone, Copy)]
@@ -205,4 +205,24 @@ pub fn udp_line_client(server: SocketAddr, prefix: &str, replies_per_line: usize
         }
     }
     socket
+}
+
+/// The echo protocol: each line back byte for byte (any bytes, any length); `quit` ends
+/// the connection.
+pub struct Echo;
+
+impl StreamHandler for Echo {
+    fn handle(&mut self, req: &mut StreamRequest) -> std::io::Result<()> {
+        log::info!("connection from {}", req.client_address);
+        let mut line = Vec::new();
+        while req.rfile.read_until(b'\n', &mut line)? > 0 {
+            if line.trim_ascii_end() == b"quit" {
+                break;
+            }
+            req.wfile.write_all(&line)?;
+            line.clear();
+        }
+        log::info!("{} disconnected", req.client_address);
+        Ok(())
+    }
 }
