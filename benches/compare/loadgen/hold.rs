@@ -131,7 +131,6 @@ pub fn run(
             }
         }
     }
-    let not_connected = n - established;
 
     // Hold them all: connection i echoes at offset i/n of every second.
     let cpu_start = cpu(pid)?;
@@ -208,7 +207,6 @@ pub fn run(
     errors += (n as u64) - served;
     let answered: u64 = conns.iter().map(|c| c.answered).sum();
     let (p50_us, p99_us) = latencies.percentiles();
-    let _ = not_connected;
     Ok(Sample {
         round_trips: answered,
         seconds: hold.as_secs_f64(),
