@@ -207,10 +207,11 @@ fn run(config: Config) -> std::io::Result<()> {
                 match run_cell(scenario, contender, &config) {
                     Ok(s) => {
                         eprintln!(
-                            "[{repeat}/{}] {:<16} {:<18} {:>10.0} rt/s  p50 {:>6.0} µs  p99 {:>7.0} µs  cpu {:>6.2} µs/rt  errors {}{}{}",
+                            "[{repeat}/{}] {:<16} {:<18} {:>9} rt {:>10.0} rt/s  p50 {:>6.0} µs  p99 {:>7.0} µs  cpu {:>6.2} µs/rt  errors {}{}{}",
                             config.repeats,
                             scenario.id,
                             contender.id,
+                            s.round_trips,
                             s.rate(),
                             s.p50_us,
                             s.p99_us,

@@ -54,11 +54,11 @@ impl Sample {
 
 /// Latencies of the measured window, turned into percentiles at the end.
 #[derive(Debug, Default)]
-pub struct Latencies(Vec<u32>);
+pub struct Latencies(Vec<u64>);
 
 impl Latencies {
     pub fn record(&mut self, d: Duration) {
-        self.0.push(d.as_nanos().min(u32::MAX as u128) as u32);
+        self.0.push(d.as_nanos().min(u64::MAX as u128) as u64);
     }
 
     /// (p50, p99) in microseconds.
