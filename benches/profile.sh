@@ -7,7 +7,8 @@
 #   - heap allocations (valgrind --tool=dhat).
 # Each figure is the difference between a short and a long run divided by the difference
 # in round trips (or connections), so start-up costs cancel out.
-#   PROFILE_IDS="ss-threading std-thread" PROFILE_OUT=/tmp/profile bash benches/profile.sh
+#   PROFILE_IDS="ss-threading std-thread" PROFILE_SCENARIOS="echo-64B-c16 burst" \
+#     PROFILE_OUT=/tmp/profile bash benches/profile.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IDS=${PROFILE_IDS:-"ss-threading std-thread"}
@@ -27,11 +28,11 @@ run() {
 }
 
 strace_calls() { # file -> "name count" lines
-  awk '$1 ~ /^[0-9.]+$/ && NF >= 5 { print $NF, $4 }' "$1"
+  awk '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { print $NF, $4 }' "$1"
 }
 
 for id in $IDS; do
-  for scenario in echo-64B-c16 burst; do
+  for scenario in ${PROFILE_SCENARIOS:-echo-64B-c16 burst}; do
     if [ "$scenario" = burst ]; then short=(1 200) long=(1 600) unit=connection; else short=(1 0) long=(3 0) unit="round trip"; fi
     echo "== $id, $scenario: per $unit"
     # syscalls
