@@ -31,6 +31,13 @@ pub struct Config {
     /// Where the report goes.
     pub out_dir: String,
     pub quick: bool,
+    /// A sample during which other processes used more than this much of the pinned
+    /// CPUs (fraction of one CPU) is measured again, up to `retries` times; the least
+    /// disturbed one is kept.
+    pub max_other_load: f64,
+    pub retries: usize,
+    /// Fail the run when a cell of this crate has errors or failed (for CI).
+    pub strict: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -81,6 +88,9 @@ impl Config {
             out_dir: var("BENCH_OUT")
                 .unwrap_or_else(|| format!("{}/bench-results", env!("CARGO_MANIFEST_DIR"))),
             quick,
+            max_other_load: number("BENCH_MAX_OTHER_LOAD", 0.3),
+            retries: number("BENCH_RETRIES", if quick { 0 } else { 3 }),
+            strict: var("BENCH_STRICT").is_some_and(|v| v != "0"),
         }
     }
 

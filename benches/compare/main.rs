@@ -80,6 +80,30 @@ fn run_cell(
     }
 }
 
+/// Measures a cell once, or again while other processes disturbed the pinned CPUs (up to
+/// `config.retries` times, pausing so their burst can pass); keeps the least disturbed.
+fn measure(scenario: &Scenario, contender: &Contender, config: &Config) -> std::io::Result<Sample> {
+    let mut best = run_cell(scenario, contender, config)?;
+    for attempt in 1..=config.retries {
+        if best.other_load <= config.max_other_load {
+            break;
+        }
+        eprintln!(
+            "      {} {}: other processes used {:.0}% of a CPU meanwhile; measuring again ({attempt}/{})",
+            scenario.id,
+            contender.id,
+            best.other_load * 100.0,
+            config.retries
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2 * attempt as u64));
+        let again = run_cell(scenario, contender, config)?;
+        if again.other_load < best.other_load {
+            best = again;
+        }
+    }
+    Ok(best)
+}
+
 fn wanted(filter: &[String], id: &str) -> bool {
     filter.is_empty() || filter.iter().any(|f| id.contains(f.as_str()))
 }
@@ -204,10 +228,10 @@ fn run(config: Config) -> std::io::Result<()> {
                 .filter(|c| c.scenarios.contains(&scenario.kind))
             {
                 let key = (scenario.id.clone(), contender.id);
-                match run_cell(scenario, contender, &config) {
+                match measure(scenario, contender, &config) {
                     Ok(s) => {
                         eprintln!(
-                            "[{repeat}/{}] {:<16} {:<18} {:>9} rt {:>10.0} rt/s  p50 {:>6.0} µs  p99 {:>7.0} µs  cpu {:>6.2} µs/rt  errors {}{}{}",
+                            "[{repeat}/{}] {:<16} {:<18} {:>9} rt {:>10.0} rt/s  p50 {:>6.0} µs  p99 {:>7.0} µs  cpu {:>6.2} µs/rt  errors {}  other load {:.0}%{}{}",
                             config.repeats,
                             scenario.id,
                             contender.id,
@@ -217,6 +241,7 @@ fn run(config: Config) -> std::io::Result<()> {
                             s.p99_us,
                             s.cpu_us_per_rt(),
                             s.errors,
+                            s.other_load * 100.0,
                             s.served.map_or(String::new(), |(n, of)| format!("  served {n}/{of}")),
                             s.rss_kib_per_conn.map_or(String::new(), |r| format!("  rss {r:.1} KiB/conn")),
                         );
@@ -270,5 +295,17 @@ fn run(config: Config) -> std::io::Result<()> {
         "report: {}/latest.md, latest.csv, latest.svg",
         dir.display()
     );
+    let broken: Vec<String> = cells
+        .iter()
+        .filter(|c| c.contender.family == contenders::Family::Crate)
+        .filter(|c| c.errors > 0 || c.failure.is_some())
+        .map(|c| format!("{} {}", c.scenario.id, c.contender.id))
+        .collect();
+    if config.strict && !broken.is_empty() {
+        return Err(std::io::Error::other(format!(
+            "BENCH_STRICT: this crate lost requests or bytes in: {}",
+            broken.join(", ")
+        )));
+    }
     Ok(())
 }

@@ -166,3 +166,24 @@ pub fn raise_fd_limit() -> io::Result<u64> {
         Ok(lim.rlim_cur as u64)
     }
 }
+
+/// Busy seconds of each CPU since boot (`/proc/stat`: everything but idle and iowait,
+/// steal included: time the hypervisor gave to someone else is interference too).
+pub fn cpu_busy_seconds() -> io::Result<Vec<f64>> {
+    let stat = fs::read_to_string("/proc/stat")?;
+    let hz = ticks_per_second();
+    Ok(stat
+        .lines()
+        .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .map(|l| {
+            let v: Vec<f64> = l
+                .split_whitespace()
+                .skip(1)
+                .map(|x| x.parse().unwrap_or(0.0))
+                .collect();
+            let at = |i: usize| v.get(i).copied().unwrap_or(0.0);
+            // user nice system idle iowait irq softirq steal
+            (at(0) + at(1) + at(2) + at(5) + at(6) + at(7)) / hz
+        })
+        .collect())
+}

@@ -75,7 +75,12 @@ pub fn markdown(cells: &[Cell], info: &RunInfo) -> String {
          CPU µs/rt is the server process's user+system time over the measured window divided \
          by the round trips in it. Ratio columns give `throughput ratio · cost ratio` \
          (cost = CPU per round trip, or RSS per connection for the hold test): \
-         above 1x is faster in the first, below 1x is cheaper in the second.\n"
+         above 1x is faster in the first, below 1x is cheaper in the second. \
+         `other load` is the CPU other processes of the machine used on the two pinned CPUs \
+         during the window (median, in % of one CPU; kernel network work done outside \
+         any process counts there too): a sample above the retry threshold was measured \
+         again and the least disturbed kept, but throughput on a busy machine stays noisy \
+         while CPU per round trip holds up better.\n"
     );
     let mut scenario_ids: Vec<&str> = Vec::new();
     for c in cells {
@@ -96,8 +101,8 @@ pub fn markdown(cells: &[Cell], info: &RunInfo) -> String {
         if extra {
             let _ = write!(md, " served | threads |");
         }
-        let _ = writeln!(md, " vs Python | vs twin | vs tokio |");
-        let cols = if extra { 11 } else { 9 };
+        let _ = writeln!(md, " vs Python | vs twin | vs tokio | other load |");
+        let cols = if extra { 12 } else { 10 };
         let _ = writeln!(md, "|{}", " --- |".repeat(cols));
         for cell in rows {
             if let Some(why) = &cell.failure {
@@ -130,10 +135,11 @@ pub fn markdown(cells: &[Cell], info: &RunInfo) -> String {
             }
             let _ = writeln!(
                 md,
-                " {} | {} | {} |",
+                " {} | {} | {} | {:.0}% |",
                 ratio_text(py),
                 ratio_text(twin),
-                ratio_text(tokio)
+                ratio_text(tokio),
+                cell.other_load * 100.0
             );
         }
         let _ = writeln!(md);
@@ -143,7 +149,7 @@ pub fn markdown(cells: &[Cell], info: &RunInfo) -> String {
 
 pub fn csv(cells: &[Cell]) -> String {
     let mut out = String::from(
-        "scenario,contender,family,twin,repeats,rt_per_s,p50_us,p99_us,cpu_us_per_rt,errors,served,of,rss_kib_per_conn,threads,\
+        "scenario,contender,family,twin,repeats,rt_per_s,p50_us,p99_us,cpu_us_per_rt,errors,served,of,rss_kib_per_conn,threads,other_load,\
          rate_vs_python,cost_vs_python,rate_vs_twin,cost_vs_twin,rate_vs_tokio,cost_vs_tokio,failure\n",
     );
     let f = |v: f64| {
@@ -158,7 +164,7 @@ pub fn csv(cells: &[Cell]) -> String {
         let r = ratios(cell, cells);
         let _ = writeln!(
             out,
-            "{},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             cell.scenario.id,
             cell.contender.id,
             cell.contender.family,
@@ -173,6 +179,7 @@ pub fn csv(cells: &[Cell]) -> String {
             cell.served.map(|s| s.1.to_string()).unwrap_or_default(),
             o(cell.rss_kib_per_conn),
             o(cell.threads),
+            f(cell.other_load),
             o(r[0].map(|r| r.rate)),
             o(r[0].map(|r| r.cost)),
             o(r[1].map(|r| r.rate)),

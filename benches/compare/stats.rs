@@ -19,6 +19,8 @@ pub struct Cell {
     pub served: Option<(f64, u64)>,
     pub rss_kib_per_conn: Option<f64>,
     pub threads: Option<f64>,
+    /// Median share of a CPU other processes used on the pinned CPUs meanwhile.
+    pub other_load: f64,
     /// Why the cell has no numbers (the server failed, a tool is missing).
     pub failure: Option<String>,
 }
@@ -70,6 +72,7 @@ impl Cell {
             }),
             rss_kib_per_conn: opt(&|s| s.rss_kib_per_conn),
             threads: opt(&|s| s.threads.map(|t| t as f64)),
+            other_load: m(&|s| s.other_load),
             failure,
         }
     }

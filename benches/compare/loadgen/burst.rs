@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
-use super::{cpu, message, Latencies, Sample, TICK};
+use super::{message, Latencies, Probe, Sample, TICK};
 
 struct Conn {
     stream: Option<TcpStream>,
@@ -61,7 +61,7 @@ pub fn run(
     deadline: Duration,
 ) -> io::Result<Sample> {
     let mut poll = Poll::new()?;
-    let cpu_start = cpu(pid)?;
+    let probe = Probe::start(pid)?;
     let start = Instant::now();
     let mut conns = Vec::with_capacity(n);
     let mut failed = 0u64;
@@ -119,7 +119,7 @@ pub fn run(
             }
         }
     }
-    let cpu_end = cpu(pid)?;
+    let (cpu_seconds, other_load) = probe.finish(pid)?;
     let (p50_us, p99_us) = latencies.percentiles();
     drop(conns);
     Ok(Sample {
@@ -127,7 +127,8 @@ pub fn run(
         seconds: (last_served - start).as_secs_f64().max(1e-6),
         p50_us,
         p99_us,
-        cpu_seconds: cpu_end - cpu_start,
+        cpu_seconds,
+        other_load,
         errors: n as u64 - served,
         served: Some((served, n as u64)),
         threads: None,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
-use super::{cpu, message, stamp, Latencies, Sample, TICK};
+use super::{message, stamp, Latencies, Probe, Sample, TICK};
 
 struct Conn {
     stream: TcpStream,
@@ -151,7 +151,7 @@ pub fn run(
     loop {
         let now = Instant::now();
         if cpu_start.is_none() && now >= window.warm_end {
-            cpu_start = Some(cpu(pid)?);
+            cpu_start = Some(Probe::start(pid)?);
         }
         if now >= window.end {
             break;
@@ -174,7 +174,10 @@ pub fn run(
             }
         }
     }
-    let cpu_end = cpu(pid)?;
+    let (cpu_seconds, other_load) = match cpu_start {
+        Some(probe) => probe.finish(pid)?,
+        None => (0.0, 0.0),
+    };
     let now = Instant::now();
     // A round trip still waiting a whole second at the end has lost bytes.
     errors += list
@@ -187,7 +190,8 @@ pub fn run(
         seconds: measure.as_secs_f64(),
         p50_us,
         p99_us,
-        cpu_seconds: cpu_end - cpu_start.unwrap_or(cpu_end),
+        cpu_seconds,
+        other_load,
         errors,
         threads: Some(crate::procstat::threads(pid)),
         ..Sample::default()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
-use super::{cpu, message, stamp, Latencies, Sample, TICK};
+use super::{message, stamp, Latencies, Probe, Sample, TICK};
 use crate::procstat;
 
 const IN_FLIGHT: usize = 256;
@@ -133,7 +133,7 @@ pub fn run(
     }
 
     // Hold them all: connection i echoes at offset i/n of every second.
-    let cpu_start = cpu(pid)?;
+    let probe = Probe::start(pid)?;
     let start = Instant::now();
     let end = start + hold;
     let slot = Duration::from_secs(1).as_secs_f64() / n.max(1) as f64;
@@ -197,7 +197,7 @@ pub fn run(
             }
         }
     }
-    let cpu_end = cpu(pid)?;
+    let (cpu_seconds, other_load) = probe.finish(pid)?;
     let rss_held = procstat::tree_rss_kib(pid)?;
     let threads = procstat::threads(pid);
     let served = conns
@@ -212,7 +212,8 @@ pub fn run(
         seconds: hold.as_secs_f64(),
         p50_us,
         p99_us,
-        cpu_seconds: cpu_end - cpu_start,
+        cpu_seconds,
+        other_load,
         errors: errors.max(pings.saturating_sub(answered)),
         served: Some((served, n as u64)),
         rss_kib_per_conn: Some(

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{cpu, Sample};
+use super::{Probe, Sample};
 
 /// Whether `wrk` can be run.
 pub fn available() -> bool {
@@ -53,11 +53,12 @@ pub fn run(
     measure: Duration,
 ) -> io::Result<Sample> {
     wrk(addr, conns, warmup.as_secs_f64())?;
-    let cpu_start = cpu(pid)?;
+    let probe = Probe::start(pid)?;
     let report = wrk(addr, conns, measure.as_secs_f64())?;
-    let cpu_end = cpu(pid)?;
+    let (cpu_seconds, other_load) = probe.finish(pid)?;
     let mut sample = Sample {
-        cpu_seconds: cpu_end - cpu_start,
+        cpu_seconds,
+        other_load,
         ..Sample::default()
     };
     for line in report.lines() {

@@ -8,7 +8,7 @@ pub mod hold;
 pub mod http;
 pub mod udp;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::procstat;
 
@@ -32,6 +32,9 @@ pub struct Sample {
     pub rss_kib_per_conn: Option<f64>,
     /// Server threads at the end of the window (what the hold test costs in threads).
     pub threads: Option<u64>,
+    /// CPU that other processes used on the two pinned CPUs during the window, as a
+    /// fraction of one CPU: the run was disturbed when this is high.
+    pub other_load: f64,
 }
 
 impl Sample {
@@ -75,9 +78,45 @@ impl Latencies {
     }
 }
 
-/// Reads the server's CPU time; a server that died reads as an error.
-pub fn cpu(pid: u32) -> std::io::Result<f64> {
-    procstat::tree_cpu_seconds(pid)
+/// CPU readings at the start of a measured window: the server's, this process tree's
+/// (the harness, the server, wrk) and the busy time of the two pinned CPUs, so that work
+/// of other processes on the machine during the window shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    server: f64,
+    ours: f64,
+    busy: f64,
+    at: Instant,
+}
+
+fn pinned_busy() -> std::io::Result<f64> {
+    let busy = procstat::cpu_busy_seconds()?;
+    Ok([crate::launch::SERVER_CPU, crate::launch::LOADGEN_CPU]
+        .iter()
+        .filter_map(|&c| busy.get(c))
+        .sum())
+}
+
+impl Probe {
+    /// A server that died reads as an error.
+    pub fn start(pid: u32) -> std::io::Result<Probe> {
+        Ok(Probe {
+            server: procstat::tree_cpu_seconds(pid)?,
+            ours: procstat::tree_cpu_seconds(std::process::id())?,
+            busy: pinned_busy()?,
+            at: Instant::now(),
+        })
+    }
+
+    /// (server CPU seconds, other processes' CPU on the pinned CPUs as a fraction of the
+    /// window) since `start`.
+    pub fn finish(self, pid: u32) -> std::io::Result<(f64, f64)> {
+        let server = procstat::tree_cpu_seconds(pid)? - self.server;
+        let ours = procstat::tree_cpu_seconds(std::process::id())? - self.ours;
+        let busy = pinned_busy()? - self.busy;
+        let wall = self.at.elapsed().as_secs_f64().max(1e-3);
+        Ok((server, ((busy - ours) / wall).max(0.0)))
+    }
 }
 
 /// Width of the header [`stamp`] writes at the start of every message.

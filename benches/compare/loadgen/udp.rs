@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token};
 
-use super::{cpu, message, stamp, Latencies, Sample, HEADER, TICK};
+use super::{message, stamp, Latencies, Probe, Sample, HEADER, TICK};
 
 const LOST_AFTER: Duration = Duration::from_millis(200);
 
@@ -70,7 +70,7 @@ pub fn run(
     loop {
         let now = Instant::now();
         if cpu_start.is_none() && now >= warm_end {
-            cpu_start = Some(cpu(pid)?);
+            cpu_start = Some(Probe::start(pid)?);
         }
         if now >= end {
             break;
@@ -119,14 +119,18 @@ pub fn run(
             }
         }
     }
-    let cpu_end = cpu(pid)?;
+    let (cpu_seconds, other_load) = match cpu_start {
+        Some(probe) => probe.finish(pid)?,
+        None => (0.0, 0.0),
+    };
     let (p50_us, p99_us) = latencies.percentiles();
     Ok(Sample {
         round_trips,
         seconds: measure.as_secs_f64(),
         p50_us,
         p99_us,
-        cpu_seconds: cpu_end - cpu_start.unwrap_or(cpu_end),
+        cpu_seconds,
+        other_load,
         errors: lost + corrupt,
         threads: Some(crate::procstat::threads(pid)),
         ..Sample::default()
