@@ -45,6 +45,7 @@ fn draw_panel<DB: DrawingBackend>(
     xs: &[usize],
     all: &[Series],
     value: fn(&(usize, f64, f64)) -> f64,
+    legend: SeriesLabelPosition,
 ) -> Result<(), String>
 where
     DB::ErrorType: 'static,
@@ -109,7 +110,7 @@ where
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend)
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(())
@@ -134,6 +135,7 @@ pub fn write(path: &Path, cells: &[Cell], subtitle: &str) -> io::Result<()> {
             &xs,
             &all,
             |p| p.1,
+            SeriesLabelPosition::UpperLeft,
         )?;
         draw_panel(
             &right,
@@ -141,6 +143,7 @@ pub fn write(path: &Path, cells: &[Cell], subtitle: &str) -> io::Result<()> {
             &xs,
             &all,
             |p| p.2,
+            SeriesLabelPosition::UpperRight,
         )?;
         root.present().map_err(|e| e.to_string())
     };
