@@ -37,12 +37,19 @@
 //! | `TCPServer`, `UDPServer` | [`TcpServer`], [`UdpServer`] |
 //! | `UnixStreamServer`, `UnixDatagramServer` | [`UnixStreamServer`], [`UnixDatagramServer`] |
 //! | `ThreadingMixIn`, `ThreadingTCPServer`, ... | [`Threading`], [`ThreadingTcpServer`], ... |
+//! | `ThreadPoolExecutor(max_workers=10)` serving sockets | [`Pool`], [`PoolTcpServer`], ... |
+//! | `ForkingMixIn`, `ForkingTCPServer`, ... | [`Forking`], [`ForkingTcpServer`], ... (Unix) |
 //! | `BaseRequestHandler` | [`RequestHandler`] |
 //! | `StreamRequestHandler` (`rfile`, `wfile`) | [`StreamHandler`] with [`StreamRequest`] |
 //! | `DatagramRequestHandler` | [`DatagramHandler`] with [`DatagramRequest`] |
 //! | `server.shutdown()` | [`ShutdownHandle::shutdown`] (wakes the loop at once) |
 //! | `bind_and_activate=False`, class attributes | [`ServerBuilder`] |
 //! | overriding `verify_request`, `handle_error`, ... | closures on [`ServerBuilder`] |
+//! | `http.server.HTTPServer`, `ThreadingHTTPServer` | `http::HttpServer`, `http::ThreadingHttpServer` |
+//! | `http.server.BaseHTTPRequestHandler` (`do_GET`, `send_response`, ...) | `http::HttpHandler` |
+//! | the lectures' `select` + `queue` loop (no socketserver class) | [`EventLoopTcpServer`] with an [`EventHandler`] ([`event`]) |
+//!
+//! New to all this? The [`tutorial`] walks through the Python lectures chapter by chapter.
 //!
 //! # What is different from Python, on purpose
 //!
@@ -53,6 +60,11 @@
 //! - A datagram over `max_packet_size` is reported, not silently truncated, and an empty
 //!   `wfile` sends no empty datagram.
 //! - [`Threading::max_threads`] bounds the threads; the default backlog is `SOMAXCONN`.
+//! - [`Pool`] bounds its workers and its queue; past the queue the server stops accepting
+//!   and the listen backlog holds new clients, so none is dropped.
+//! - [`Forking`] reaps its children by pid only (Python's `waitpid(-1)` at the limit can
+//!   steal the exit status of the application's own children), frees a finished child's
+//!   slot at once, and its children close their copy of the listening socket.
 //! - Shared state goes in the handler factory's captures (an `Arc`), not in globals.
 
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -60,20 +72,34 @@
 
 mod address;
 mod error;
+pub mod event;
 pub mod handler;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod mixin;
 pub mod server;
 mod sys;
+pub mod tutorial;
 
 pub use address::Address;
 pub use error::{Error, Result};
+pub use event::{EventHandler, EventLoopTcpServer};
 pub use handler::{
     Connection, DatagramHandler, DatagramRequest, RequestHandler, StreamHandler, StreamRequest,
 };
+#[cfg(unix)]
+pub use mixin::forking::{
+    ForkingTcpServer, ForkingUdpServer, ForkingUnixDatagramServer, ForkingUnixStreamServer,
+};
+pub use mixin::pool::{PoolTcpServer, PoolUdpServer};
+#[cfg(unix)]
+pub use mixin::pool::{PoolUnixDatagramServer, PoolUnixStreamServer};
 pub use mixin::threading::{ThreadingTcpServer, ThreadingUdpServer};
 #[cfg(unix)]
 pub use mixin::threading::{ThreadingUnixDatagramServer, ThreadingUnixStreamServer};
-pub use mixin::Threading;
+#[cfg(unix)]
+pub use mixin::Forking;
+pub use mixin::{Pool, Threading};
 pub use server::{BaseServer, ServerBuilder, ServerInfo, ShutdownHandle, TcpServer, UdpServer};
 #[cfg(unix)]
 pub use server::{UnixDatagramServer, UnixStreamServer};

@@ -69,6 +69,16 @@ impl Connection {
         }
     }
 
+    /// A second handle to the same socket (`dup`), for another thread to write to it,
+    /// as a chat server's writer thread does.
+    pub fn try_clone(&self) -> io::Result<Connection> {
+        match self {
+            Connection::Tcp(s) => s.try_clone().map(Connection::Tcp),
+            #[cfg(unix)]
+            Connection::Unix(s) => s.try_clone().map(Connection::Unix),
+        }
+    }
+
     /// Sets blocking or non-blocking mode.
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         match self {

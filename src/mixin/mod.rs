@@ -5,13 +5,23 @@
 //! | --- | --- | --- |
 //! | `TCPServer` alone | [`TcpServer`](crate::TcpServer) | on the serving thread |
 //! | `ThreadingMixIn` | [`Threading`] | on a new thread |
+//! | `ThreadPoolExecutor(max_workers=10)` (the lecture) | [`Pool`] | on one of a fixed set of worker threads |
+//! | `ForkingMixIn` | [`Forking`] (Unix) | in a new child process |
 //!
 //! A wrapper dereferences to the server it wraps, so `local_addr`, `shutdown_handle` and
 //! the rest are reached through it; it replaces `serve_forever`, `handle_request` and
 //! `server_close`.
 
+#[cfg(unix)]
+mod children;
+#[cfg(unix)]
+pub mod forking;
+pub mod pool;
 pub mod threading;
 
+#[cfg(unix)]
+pub use forking::Forking;
+pub use pool::Pool;
 pub use threading::Threading;
 
 use crate::server::{Request, SocketKind};

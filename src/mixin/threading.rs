@@ -2,6 +2,7 @@
 
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::{fmt, thread};
 
@@ -81,6 +82,7 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Threading<BaseServer<K, H>> {
             server: ManuallyDrop::new(server),
             mode: ThreadingMode {
                 threads: Arc::new(ThreadCount::default()),
+                spawned: AtomicU64::new(0),
                 max_threads: None,
                 wake,
             },
@@ -233,6 +235,8 @@ impl ThreadCount {
 
 struct ThreadingMode {
     threads: Arc<ThreadCount>,
+    /// How many handler threads were started, to number their names.
+    spawned: AtomicU64,
     max_threads: Option<usize>,
     /// Wakes the serving loop when a thread frees a slot at the limit.
     wake: ShutdownHandle,
@@ -272,10 +276,14 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> ProcessRequest<K, H> for Thre
             wake: self.wake.clone(),
         };
         let client = request.client_address().clone();
-        let spawned = thread::Builder::new().spawn(move || {
-            let _running = running;
-            request.run();
-        });
+        // Named like Python's `Thread-N (process_request_thread)`, for logs and panics.
+        let number = self.spawned.fetch_add(1, Ordering::Relaxed) + 1;
+        let spawned = thread::Builder::new()
+            .name(format!("request-{number}"))
+            .spawn(move || {
+                let _running = running;
+                request.run();
+            });
         if let Err(err) = spawned {
             // The request went down with the closure: its connection is closed.
             log::error!("could not start a thread for {client}: {err}; connection closed");

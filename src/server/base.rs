@@ -194,6 +194,12 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
     /// Closes the socket (Python's `server_close`); the same as dropping the server.
     pub fn server_close(self) {}
 
+    /// The server socket's descriptor, for a wrapper that acts on it (a forked child
+    /// closes its copy of a listening socket).
+    pub(crate) fn raw_fd(&self) -> std::os::fd::RawFd {
+        self.socket.raw_fd()
+    }
+
     pub(crate) fn serve_forever_with(&self, mode: &impl ProcessRequest<K, H>) -> Result<()> {
         let mut poll = self.lock_poll()?;
         let Some(_serving) = self.shutdown.enter() else {

@@ -21,6 +21,12 @@ pub use kind::SocketKind;
 pub use shutdown::ShutdownHandle;
 pub use tcp::{Tcp, TcpServer};
 pub use udp::{Udp, UdpServer};
+
+// The event loop (`crate::event`) reuses the socket, accept and shutdown plumbing.
+pub(crate) use accept::{classify, AcceptError, Backoff};
+pub(crate) use builder::SocketOptions;
+pub(crate) use shutdown::{new_poll, ShutdownState};
+pub(crate) use socket::bind_inet;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixDatagramServer, UnixStream, UnixStreamServer};
 

@@ -170,6 +170,25 @@ pub struct UnixDatagram {
 /// A Unix-domain datagram server (Python's `UnixDatagramServer`), handled by a
 /// [`DatagramHandler`](crate::DatagramHandler). To get replies, a client binds its own
 /// socket to a path.
+///
+/// ```
+/// use socketserver::{DatagramRequest, UnixDatagramServer};
+///
+/// let dir = tempfile::tempdir()?;
+/// let server = UnixDatagramServer::bind(dir.path().join("server.sock"), || {
+///     |req: &mut DatagramRequest| {
+///         req.wfile = req.packet().to_ascii_uppercase();
+///         Ok(())
+///     }
+/// })?;
+/// let client = std::os::unix::net::UnixDatagram::bind(dir.path().join("client.sock"))?;
+/// client.send_to(b"hi", dir.path().join("server.sock"))?;
+/// server.handle_request()?;
+/// let mut buf = [0; 8];
+/// let n = client.recv(&mut buf)?;
+/// assert_eq!(&buf[..n], b"HI");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type UnixDatagramServer<H> = BaseServer<UnixDatagram, H>;
 
 impl SocketKind for UnixDatagram {

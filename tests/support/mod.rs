@@ -1,14 +1,31 @@
 //! Helpers shared by the integration tests: clients with deadlines, and serving a server
-//! on a background thread that is always shut down.
+//! on a background thread that is always shut down. The submodules run the examples
+//! (`example`, `drive`), the programs users have (`programs`), speak HTTP (`http`,
+//! `http_app`, `mjpeg`), and run the test binaries that fork (`fork`).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use socketserver::ShutdownHandle;
+
+pub mod drive;
+pub mod echo_protocol;
+pub mod example;
+pub mod fork;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "http")]
+pub mod http_app;
+#[cfg(feature = "http")]
+pub mod mjpeg;
+pub mod programs;
 
 /// Every blocking client call in the tests gives up after this long.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,12 +38,75 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// Connects with a 4 KiB receive buffer: a client that stops reading fills its socket
+/// soon, and the server's writes to it block.
+pub fn connect_small_buffer(addr: SocketAddr) -> TcpStream {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let stream: TcpStream = socket.into();
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream
+}
+
+/// Bytes received and not yet read on `stream`.
+pub fn queued(stream: &TcpStream) -> usize {
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which is valid.
+    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::FIONREAD, &mut bytes) };
+    assert_eq!(rc, 0, "FIONREAD");
+    bytes as usize
+}
+
+/// A port nobody listens on (bound, then freed), TCP or UDP.
+pub fn closed_port(udp: bool) -> SocketAddr {
+    if udp {
+        UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    } else {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    }
+}
+
 /// Sends `line` and reads one line back.
 pub fn round_trip(stream: &mut TcpStream, line: &str) -> String {
     stream.write_all(line.as_bytes()).expect("write");
     let mut reply = String::new();
-    BufReader::new(&*stream).read_line(&mut reply).expect("read");
+    BufReader::new(&*stream)
+        .read_line(&mut reply)
+        .expect("read");
     reply
+}
+
+/// Connects and sends `line` with a line end; the reply is left to read.
+pub fn connect_with_line(addr: SocketAddr, line: &str) -> TcpStream {
+    let mut stream = connect(addr);
+    writeln!(stream, "{line}").unwrap();
+    stream
+}
+
+/// Reads one line (through a fresh buffer: for a server that sends one line and waits).
+pub fn read_line(stream: &TcpStream) -> String {
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).expect("a line");
+    line
+}
+
+/// Whether the server closed `stream`: end-of-file after whatever was still unread.
+pub fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut rest = Vec::new();
+    matches!(stream.read_to_end(&mut rest), Ok(0))
 }
 
 /// Python's `stream_examine`: one echo round trip on a fresh connection.
@@ -44,10 +124,38 @@ pub fn dgram_examine(addr: SocketAddr) {
     assert_eq!(&buf[..n], b"hello world\n");
 }
 
+/// Python's `stream_examine` for AF_UNIX.
+pub fn unix_stream_examine(path: &Path) {
+    let mut stream = UnixStream::connect(path).unwrap();
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream.write_all(b"hello world\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&stream).read_line(&mut reply).unwrap();
+    assert_eq!(reply, "hello world\n");
+}
+
+/// Python's `dgram_examine` for AF_UNIX: client `n` binds its own path in `dir` to get
+/// replies.
+pub fn unix_dgram_examine(server: &Path, dir: &Path, n: usize) {
+    let client = UnixDatagram::bind(dir.join(format!("client{n}.sock"))).unwrap();
+    client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    client.send_to(b"hello world\n", server).unwrap();
+    let mut buf = [0; 64];
+    let len = client.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..len], b"hello world\n");
+}
+
 pub fn udp_client() -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     socket
+}
+
+/// The next datagram on `socket`, as UTF-8 text.
+pub fn recv_text(socket: &UdpSocket) -> String {
+    let mut buf = [0; 1024];
+    let n = socket.recv(&mut buf).expect("a relayed datagram");
+    String::from_utf8(buf[..n].to_vec()).unwrap()
 }
 
 /// A server serving on a background thread; dropping it shuts the loop down and joins.
@@ -70,7 +178,11 @@ impl Serving {
     /// Shuts down and returns what `serve_forever` returned.
     pub fn stop(mut self) -> socketserver::Result<()> {
         self.handle.shutdown();
-        self.thread.take().unwrap().join().expect("serving thread panicked")
+        self.thread
+            .take()
+            .unwrap()
+            .join()
+            .expect("serving thread panicked")
     }
 }
 
@@ -94,4 +206,33 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(1));
     }
     cond()
+}
+
+/// Says loudly that a test did not run: on stderr past the test harness's capture, so
+/// that a passing run still shows it.
+pub fn skip(message: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
+}
+
+/// A handler that echoes every line (bytes, so any line comes back exactly) until EOF.
+pub fn echo_lines(req: &mut socketserver::StreamRequest) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    while req.rfile.read_until(b'\n', &mut line)? > 0 {
+        req.wfile.write_all(&line)?;
+        line.clear();
+    }
+    Ok(())
+}
+
+/// Python's datagram test handler: the datagram back to its sender.
+pub fn echo_datagram(req: &mut socketserver::DatagramRequest) -> std::io::Result<()> {
+    req.wfile = req.packet().to_vec();
+    Ok(())
+}
+
+/// Python's test handler: echo one line, then end the request.
+pub fn echo_line(req: &mut socketserver::StreamRequest) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    req.rfile.read_until(b'\n', &mut line)?;
+    req.wfile.write_all(&line)
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the programs the interop tests drive, as users would: nc and socat (echo
+# examples), curl and Debian's chromium (the MJPEG example, headless). Non-interactive and
+# idempotent. When something cannot be installed it says so and exits 0: the tests that
+# need it then print "SKIPPED: ..." instead of passing silently.
+set -u
+
+declare -A package_of=([nc]=netcat-openbsd [socat]=socat [curl]=curl [chromium]=chromium)
+missing=()
+for program in "${!package_of[@]}"; do
+    command -v "$program" >/dev/null 2>&1 || missing+=("${package_of[$program]}")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-tools: all present"
+    exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        sudo=(sudo -n)
+    else
+        echo "install-tools: WARNING: not root and no sudo; cannot install ${missing[*]}" >&2
+        exit 0
+    fi
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-tools: WARNING: no apt-get; cannot install ${missing[*]}" >&2
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-tools: installing ${missing[*]}"
+if "${sudo[@]}" apt-get update -qq \
+    && "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null; then
+    echo "install-tools: installed ${missing[*]}"
+else
+    echo "install-tools: WARNING: installing ${missing[*]} failed; tests needing them will skip" >&2
+fi
+exit 0

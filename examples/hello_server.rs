@@ -1,0 +1,32 @@
+//! Ports `tcp_server.py` (lecture 003): an iterative server that greets each client with
+//! `Server Saying Hi` and closes the connection, one client at a time.
+//!
+//! Try: `cargo run --example hello_server`, then `nc 127.0.0.1 2500`.
+
+mod common;
+
+use std::io::Write;
+
+use clap::Parser;
+use socketserver::{StreamRequest, TcpServer};
+
+/// Iterative greeting server.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    endpoint: common::Endpoint,
+}
+
+fn main() -> socketserver::Result<()> {
+    let args = Args::parse();
+    common::init_logging();
+    let server = TcpServer::bind(args.endpoint.addr(), || {
+        |req: &mut StreamRequest| {
+            log::info!("connection from {}", req.client_address);
+            req.wfile.write_all(b"Server Saying Hi\n")
+        }
+    })?;
+    common::stop_on_signal(server.shutdown_handle());
+    common::announce(server.local_addr()?);
+    server.serve_forever()
+}

@@ -1,0 +1,69 @@
+//! `select_echo_server`: the select and select + queue echo servers of lecture 002 on the
+//! crate's event loop. One thread serves every client, each with its own write queue.
+//!
+//! Every line comes back unchanged (`\r\n`, empty lines and lines of any length
+//! included); a line `quit` is echoed, then that connection closes.
+//!
+//! ```text
+//! cargo run --release --example select_echo_server -- -p 2500
+//! ```
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use clap::Parser;
+use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
+
+/// Echo server: one thread, every client (select + queue, lecture 002).
+#[derive(Parser)]
+struct Args {
+    /// Address to listen on.
+    #[arg(short, long, default_value = "127.0.0.1")]
+    ip: IpAddr,
+    /// Port to listen on (0 picks a free port).
+    #[arg(short, long, default_value_t = 2500)]
+    port: u16,
+}
+
+/// Echoes bytes as they arrive, as the lecture's server echoes each `recv`, and keeps only
+/// the start of the current line to spot `quit`: a line of any length costs no memory.
+#[derive(Default)]
+struct Echo {
+    line_start: Vec<u8>,
+}
+
+impl EventHandler for Echo {
+    fn on_data(&mut self, ctx: &mut Context<'_>, data: &[u8]) -> io::Result<()> {
+        for (i, &byte) in data.iter().enumerate() {
+            if byte != b'\n' {
+                if self.line_start.len() < "quit\r".len() + 1 {
+                    self.line_start.push(byte);
+                }
+            } else if self.line_start.trim_ascii_end() == b"quit" {
+                ctx.send(&data[..=i]); // echoed, then the connection closes
+                ctx.close();
+                return Ok(());
+            } else {
+                self.line_start.clear();
+            }
+        }
+        ctx.send(data);
+        Ok(())
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    env_logger::init();
+    let args = Args::parse();
+    let server = EventLoopTcpServer::bind((args.ip, args.port), Echo::default)?;
+
+    let handle = server.shutdown_handle();
+    ctrlc::set_handler(move || handle.request_shutdown())?;
+
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "listening on {}", server.local_addr()?)?;
+    stdout.flush()?;
+
+    server.serve_forever()?;
+    Ok(()) // dropping the server closes every connection
+}

@@ -1,0 +1,71 @@
+//! Ports `threading_UDP_chatserver.py` (lecture 001): remembers every address that sends a
+//! datagram and relays each datagram to all the others; a datagram with the word `quit`
+//! (`[alice] quit`) removes its sender.
+//!
+//! Try: `cargo run --example udp_chat_server`, then `cargo run --example udp_chat_client --
+//! --id alice` and `... -- --id bob` in two more terminals, and type (a client hears the
+//! others once it has said something: the server learns addresses from datagrams).
+//!
+//! Changed from the lecture, and why:
+//! - No busy loop: the lecture's non-blocking socket with `except: pass` spins a core at
+//!   100 %; the server's loop sleeps in the kernel until a datagram arrives.
+//! - `quit` removes the sender for good (the lecture removed it and added it back on the
+//!   next line), and the others still get the `quit` datagram: it tells them who left. It
+//!   is the word `quit`, so `I quite agree` stays.
+//! - A client that cannot be sent to is dropped instead of ending the relay.
+//! - The client list is captured by the handler factory (`Arc<Mutex<..>>`), not a global.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use clap::Parser;
+use socketserver::{Address, DatagramRequest, UdpServer};
+
+/// UDP chat server: relays each datagram to the other known clients.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    endpoint: common::Endpoint,
+}
+
+fn says_quit(datagram: &[u8]) -> bool {
+    datagram
+        .split(u8::is_ascii_whitespace)
+        .any(|word| word == b"quit")
+}
+
+fn main() -> socketserver::Result<()> {
+    let args = Args::parse();
+    common::init_logging();
+    let clients: Arc<Mutex<Vec<Address>>> = Arc::default();
+    let server = UdpServer::bind(args.endpoint.addr(), move || {
+        let clients = Arc::clone(&clients);
+        move |req: &mut DatagramRequest| {
+            let sender = &req.client_address;
+            let mut clients = common::lock(&clients);
+            let known = clients.contains(sender);
+            if says_quit(req.packet()) {
+                if !known {
+                    return Ok(()); // already gone
+                }
+                clients.retain(|client| client != sender);
+                log::info!("{sender} left");
+            } else if !known {
+                clients.push(sender.clone());
+                log::info!("{sender} joined");
+            }
+            clients.retain(|client| {
+                let sent = client == sender || req.socket().send_to(req.packet(), client).is_ok();
+                if !sent {
+                    log::warn!("cannot send to {client}: dropped");
+                }
+                sent
+            });
+            Ok(())
+        }
+    })?;
+    common::stop_on_signal(server.shutdown_handle());
+    common::announce(server.local_addr()?);
+    server.serve_forever()
+}

@@ -1,0 +1,31 @@
+//! Ports socketserver's `UDPServer` example (lecture 002): each datagram is sent back to
+//! whoever sent it, from the server's socket (`self.request[1].sendto(data, addr)`).
+//!
+//! Try: `cargo run --example udp_echo_server`, then `nc -u 127.0.0.1 2500` and type.
+
+mod common;
+
+use clap::Parser;
+use socketserver::{DatagramRequest, UdpServer};
+
+/// UDP echo server.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    endpoint: common::Endpoint,
+}
+
+fn main() -> socketserver::Result<()> {
+    let args = Args::parse();
+    common::init_logging();
+    let server = UdpServer::bind(args.endpoint.addr(), || {
+        |req: &mut DatagramRequest| {
+            // send_to rather than wfile: an empty datagram comes back too.
+            req.socket().send_to(req.packet(), &req.client_address)?;
+            Ok(())
+        }
+    })?;
+    common::stop_on_signal(server.shutdown_handle());
+    common::announce(server.local_addr()?);
+    server.serve_forever()
+}

@@ -1,0 +1,495 @@
+//! The serving loop: wait for readiness with mio, accept, read into the one shared buffer,
+//! call the handlers, write the queues, close what is finished.
+//!
+//! mio is edge-triggered: a socket is reported once when it becomes readable or writable,
+//! and not again until an operation has returned `WouldBlock`. So the loop remembers what
+//! each socket may still do (`wants_read`, `can_write`). For fairness a connection gets at
+//! most [`READS_PER_TURN`] reads per turn; one with more input waiting goes on the `ready`
+//! list and continues next turn, after everyone else's events.
+
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use mio::event::Event;
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+
+use super::builder::Config;
+use super::connection::Conn;
+use super::table::Table;
+use super::{Context, EventHandler};
+use crate::handler::panic_message;
+use crate::server::{classify, AcceptError, Backoff, ShutdownState};
+use crate::{Error, Result};
+
+/// `new_poll` registers the shutdown waker as token 0.
+const WAKE: Token = Token(0);
+const LISTENER: Token = Token(1);
+/// Connection `key` of the table is token `key + FIRST_CONN`.
+const FIRST_CONN: usize = 2;
+/// The one read buffer of the loop: reads are at most this large.
+pub(crate) const READ_BUFFER: usize = 64 * 1024;
+/// Reads one connection gets per turn before the others' events are handled.
+const READS_PER_TURN: usize = 8;
+/// Readiness events taken from the kernel per wait.
+const EVENTS_PER_WAIT: usize = 1024;
+
+pub(crate) type Factory<H> = Box<dyn Fn() -> H + Send + Sync>;
+
+/// Everything the loop owns; it lives behind the server's mutex.
+pub(crate) struct EventLoop<H> {
+    poll: Poll,
+    listener: TcpListener,
+    table: Table,
+    /// `handlers[key]` is the handler of the table's connection `key`; kept apart from the
+    /// table so a callback can hold its handler and the whole table at once.
+    handlers: Vec<Option<H>>,
+    factory: Factory<H>,
+    read_buf: Box<[u8]>,
+    config: Config,
+    accept: AcceptState,
+    /// When to look for idle connections next (with an idle timeout).
+    idle_scan_at: Option<Instant>,
+}
+
+#[derive(Debug, Default)]
+struct AcceptState {
+    backoff: Backoff,
+    /// Out of descriptors: accept again at this time.
+    retry_at: Option<Instant>,
+    /// At `max_connections`: accept again when one closes.
+    full: bool,
+}
+
+impl<H: EventHandler> EventLoop<H> {
+    pub(crate) fn new(
+        poll: Poll,
+        mut listener: TcpListener,
+        table: Table,
+        factory: Factory<H>,
+        config: Config,
+    ) -> io::Result<Self> {
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        Ok(EventLoop {
+            poll,
+            listener,
+            table,
+            handlers: Vec::new(),
+            factory,
+            read_buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            config,
+            accept: AcceptState::default(),
+            idle_scan_at: None,
+        })
+    }
+
+    /// Serves until a shutdown is requested. Connections stay open afterwards: serving
+    /// again resumes them.
+    pub(crate) fn run(&mut self, shutdown: &ShutdownState) -> Result<()> {
+        let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        self.table.now = Instant::now();
+        if let Some(timeout) = self.config.idle_timeout {
+            self.idle_scan_at = Some(self.table.now + timeout / 8);
+        }
+        // Clients that queued up while nothing was serving get no new edge: look now.
+        self.accept_all()?;
+        while !shutdown.is_requested() {
+            let timeout = self.poll_timeout();
+            if let Err(err) = self.poll.poll(&mut events, timeout) {
+                if err.kind() != io::ErrorKind::Interrupted {
+                    return Err(err.into());
+                }
+            }
+            self.table.now = Instant::now();
+            self.table.turn += 1;
+            for event in events.iter() {
+                match event.token() {
+                    WAKE => {}
+                    LISTENER => self.accept_all()?,
+                    Token(token) => self.on_event(token - FIRST_CONN, event),
+                }
+            }
+            self.run_ready();
+            self.close_idle();
+            let below_max = self
+                .config
+                .max_connections
+                .is_none_or(|max| self.table.conns.len() < max);
+            let retry_due = self.accept.retry_at.is_some_and(|at| at <= self.table.now);
+            if (self.accept.full && below_max) || retry_due {
+                self.accept.retry_at = None;
+                self.accept_all()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Wait for nothing while work is ready, else until the next timer.
+    fn poll_timeout(&self) -> Option<Duration> {
+        if !self.table.pending.ready.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let next = match (self.accept.retry_at, self.idle_scan_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        next.map(|at| at.saturating_duration_since(Instant::now()))
+    }
+
+    fn accept_all(&mut self) -> Result<()> {
+        loop {
+            if let Some(max) = self.config.max_connections {
+                if self.table.conns.len() >= max {
+                    if !self.accept.full {
+                        log::info!(
+                            "max_connections ({max}) reached: new clients wait in the backlog"
+                        );
+                        self.accept.full = true;
+                    }
+                    return Ok(());
+                }
+            }
+            self.accept.full = false;
+            if self.accept.retry_at.is_some() {
+                return Ok(());
+            }
+            match self.listener.accept() {
+                Ok((stream, peer)) => {
+                    self.accept.backoff.resumed();
+                    self.admit(stream, peer);
+                }
+                Err(err) => match classify(&err) {
+                    AcceptError::WouldBlock => return Ok(()),
+                    AcceptError::Transient => {}
+                    AcceptError::OutOfResources => {
+                        self.accept.retry_at = Some(self.accept.backoff.pause(&err));
+                        return Ok(());
+                    }
+                    AcceptError::Fatal => return Err(err.into()),
+                },
+            }
+        }
+    }
+
+    /// Takes a new connection into the table and runs `on_connect`.
+    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        if !self.table.shared.verify(peer) {
+            log::debug!("verify_request refused {peer}");
+            return;
+        }
+        if self.config.nodelay {
+            if let Err(err) = stream.set_nodelay(true) {
+                log::debug!("TCP_NODELAY on {peer}: {err}");
+            }
+        }
+        let serial = self.table.next_serial();
+        let shared = &self.table.shared;
+        let entry = self.table.conns.vacant_entry();
+        let key = entry.key();
+        let token = Token(key + FIRST_CONN);
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(err) = self.poll.registry().register(&mut stream, token, interest) {
+            shared.report(peer, &Error::Io(err));
+            return;
+        }
+        entry.insert(Conn::new(stream, peer, serial, self.table.now));
+        self.table.pending.live += 1;
+        self.table.shared.counters.opened();
+        if self.handlers.len() <= key {
+            self.handlers.resize_with(key + 1, || None);
+        }
+        match panic::catch_unwind(AssertUnwindSafe(|| (self.factory)())) {
+            Ok(handler) => self.handlers[key] = Some(handler),
+            Err(payload) => {
+                let err = Error::HandlerPanicked(panic_message(payload.as_ref()));
+                self.table.fail(key, err);
+                self.settle();
+                return;
+            }
+        }
+        self.call(key, |handler, ctx| handler.on_connect(ctx));
+        self.flush(key);
+        self.settle();
+    }
+
+    fn on_event(&mut self, key: usize, event: &Event) {
+        let Some(conn) = self.table.conns.get_mut(key) else {
+            return;
+        };
+        if conn.flags.dead {
+            return;
+        }
+        // Errors and hang-ups are found by the read or write they make fail.
+        if event.is_readable() || event.is_read_closed() || event.is_error() {
+            conn.flags.wants_read = true;
+        }
+        if event.is_read_closed() || event.is_error() {
+            conn.flags.hup = true;
+        }
+        if event.is_writable() || event.is_write_closed() || event.is_error() {
+            conn.flags.can_write = true;
+        }
+        self.flush(key);
+        self.read(key);
+        self.settle();
+    }
+
+    /// Reads what `key` has, up to the per-turn budget, handing each read to the handler.
+    fn read(&mut self, key: usize) {
+        let limit = self.table.shared.limits.output_limit;
+        for _ in 0..READS_PER_TURN {
+            let Some(conn) = self.table.conns.get_mut(key) else {
+                return;
+            };
+            if !conn.may_read() {
+                return;
+            }
+            let queued = conn.out.len();
+            if queued >= limit {
+                // Backpressure: the flush that brings the queue below half resumes us.
+                conn.flags.paused = true;
+                self.table.shared.counters.paused(true);
+                return;
+            }
+            let room = (limit - queued).min(self.read_buf.len());
+            match conn.socket.read(&mut self.read_buf[..room]) {
+                Ok(0) => {
+                    conn.flags.read_closed = true;
+                    conn.flags.wants_read = false;
+                    self.call(key, |handler, ctx| handler.on_eof(ctx));
+                    self.flush(key);
+                    return;
+                }
+                Ok(n) => {
+                    conn.last_active = self.table.now;
+                    // A short read emptied the socket: epoll and kqueue report data that
+                    // arrives after it as a new edge (tokio relies on the same), so the
+                    // read that would return `WouldBlock` can be saved. Not so for an
+                    // end-of-file already reported: it is read next, with no new edge.
+                    if n < room && !conn.flags.hup {
+                        conn.flags.wants_read = false;
+                    }
+                    let EventLoop {
+                        table,
+                        handlers,
+                        read_buf,
+                        ..
+                    } = self;
+                    if let Some(handler) = handlers[key].as_mut() {
+                        invoke(table, key, handler, |h, ctx| h.on_data(ctx, &read_buf[..n]));
+                    }
+                    self.flush(key);
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    conn.flags.wants_read = false;
+                    return;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => {
+                    self.table.fail(key, Error::Io(err));
+                    return;
+                }
+            }
+        }
+        // Budget spent with input maybe left: continue next turn, after the others.
+        if let Some(conn) = self.table.conns.get_mut(key) {
+            if conn.may_read() {
+                self.table.pending.mark_ready(conn, key);
+            }
+        }
+    }
+
+    /// Writes `key`'s queue as far as the socket takes it; resumes reading below half the
+    /// output limit; calls `on_drained` when the queue empties; closes a finished
+    /// connection.
+    fn flush(&mut self, key: usize) {
+        loop {
+            let Some(conn) = self.table.conns.get_mut(key) else {
+                return;
+            };
+            conn.flags.in_dirty = false;
+            if conn.flags.dead {
+                return;
+            }
+            let before = conn.out.len();
+            if before > 0 && conn.flags.can_write {
+                let result = conn.out.write_to(&mut conn.socket);
+                let after = conn.out.len();
+                self.table.shared.counters.written(before - after);
+                if let Err(err) = result {
+                    self.table.fail(key, Error::Io(err));
+                    return;
+                }
+                if after < before {
+                    conn.last_active = self.table.now;
+                }
+                if after > 0 {
+                    conn.flags.can_write = false; // the writable edge resumes us
+                }
+                let limit = self.table.shared.limits.output_limit;
+                if conn.flags.paused && after <= limit / 2 {
+                    conn.flags.paused = false;
+                    self.table.shared.counters.paused(false);
+                    if conn.may_read() {
+                        self.table.pending.mark_ready(conn, key);
+                    }
+                }
+            }
+            let drained = before > 0 && conn.out.is_empty();
+            if drained && !conn.flags.closing {
+                if conn.drained_turn == self.table.turn {
+                    conn.flags.owes_drained = true;
+                    self.table.pending.mark_ready(conn, key);
+                } else {
+                    conn.drained_turn = self.table.turn;
+                    self.call(key, |handler, ctx| handler.on_drained(ctx));
+                    continue; // write what on_drained queued
+                }
+            }
+            if conn.is_finished() {
+                self.table.doom(key);
+            }
+            return;
+        }
+    }
+
+    /// Continues the work of the `ready` list: reads past the budget or after
+    /// backpressure, and deferred `on_drained` calls.
+    fn run_ready(&mut self) {
+        let ready = std::mem::take(&mut self.table.pending.ready);
+        for &key in &ready {
+            let Some(conn) = self.table.conns.get_mut(key) else {
+                continue;
+            };
+            conn.flags.in_ready = false;
+            if conn.flags.dead {
+                continue;
+            }
+            if conn.flags.owes_drained {
+                conn.flags.owes_drained = false;
+                conn.drained_turn = self.table.turn;
+                self.call(key, |handler, ctx| handler.on_drained(ctx));
+                self.flush(key);
+            }
+            self.read(key);
+            self.settle();
+        }
+        // Keep the list's allocation for the next turn.
+        if self.table.pending.ready.is_empty() {
+            let mut ready = ready;
+            ready.clear();
+            self.table.pending.ready = ready;
+        }
+    }
+
+    /// Flushes every connection that callbacks queued output for and removes the closed
+    /// ones, until neither list has anything left (an `on_close` may queue output, a flush
+    /// may close).
+    fn settle(&mut self) {
+        loop {
+            if !self.table.pending.dirty.is_empty() {
+                let dirty = std::mem::take(&mut self.table.pending.dirty);
+                for key in dirty {
+                    if self.table.conns.get(key).is_some_and(|c| c.flags.in_dirty) {
+                        self.flush(key);
+                    }
+                }
+            } else if let Some(key) = self.table.pending.doomed.pop() {
+                self.remove(key);
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Runs `on_close` and drops the connection (closing its socket).
+    fn remove(&mut self, key: usize) {
+        if let Some(mut handler) = self.handlers.get_mut(key).and_then(Option::take) {
+            invoke(&mut self.table, key, &mut handler, |h, ctx| {
+                h.on_close(ctx);
+                Ok(())
+            });
+        }
+        let Some(mut conn) = self.table.conns.try_remove(key) else {
+            return;
+        };
+        // Closing the descriptor would deregister it too; this keeps mio's books exact.
+        let _ = self.poll.registry().deregister(&mut conn.socket);
+        let counters = &self.table.shared.counters;
+        counters.closed(conn.out.len(), conn.flags.paused);
+    }
+
+    /// Closes connections on which nothing moved for the idle timeout. Scans the table at
+    /// most every eighth of the timeout, so a busy server does not scan after every event.
+    fn close_idle(&mut self) {
+        let (Some(timeout), Some(scan_at)) = (self.config.idle_timeout, self.idle_scan_at) else {
+            return;
+        };
+        let now = self.table.now;
+        if now < scan_at {
+            return;
+        }
+        let mut next = now + timeout;
+        let Table { conns, pending, .. } = &mut self.table;
+        for (key, conn) in conns.iter_mut() {
+            if conn.flags.dead {
+                continue;
+            }
+            let expires = conn.last_active + timeout;
+            if expires <= now {
+                log::debug!("closing {}: idle for {timeout:?}", conn.peer);
+                pending.doom(conn, key);
+            } else {
+                next = next.min(expires);
+            }
+        }
+        self.idle_scan_at = Some(next.max(now + timeout / 8));
+        self.settle();
+    }
+
+    /// Closes every connection (each handler's `on_close` runs): the server is going away.
+    pub(crate) fn close_all(&mut self) {
+        let keys: Vec<usize> = self.table.conns.iter().map(|(key, _)| key).collect();
+        for key in keys {
+            self.table.doom(key);
+        }
+        self.settle();
+    }
+
+    /// Calls a callback of `key`'s handler, if it still has one.
+    fn call(&mut self, key: usize, f: impl FnOnce(&mut H, &mut Context<'_>) -> io::Result<()>) {
+        if let Some(handler) = self.handlers.get_mut(key).and_then(Option::as_mut) {
+            invoke(&mut self.table, key, handler, f);
+        }
+    }
+}
+
+/// Runs one callback; an error or a panic is reported and closes the connection.
+fn invoke<H>(
+    table: &mut Table,
+    key: usize,
+    handler: &mut H,
+    f: impl FnOnce(&mut H, &mut Context<'_>) -> io::Result<()>,
+) {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        f(handler, &mut Context::new(table, key))
+    }));
+    let err = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => Error::Io(err),
+        Err(payload) => Error::HandlerPanicked(panic_message(payload.as_ref())),
+    };
+    table.fail(key, err);
+}
+
+impl<H> std::fmt::Debug for EventLoop<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("table", &self.table)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,81 @@
+//! [`EventLoopStats`]: what the loop is holding, readable from any thread while it serves.
+//!
+//! Only the serving thread writes the counters, so relaxed atomics are enough: a reader
+//! sees each number as it was at some recent instant.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+/// A snapshot of an [`EventLoopTcpServer`](super::EventLoopTcpServer)'s connections and
+/// queues, from [`stats`](super::EventLoopTcpServer::stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventLoopStats {
+    /// Connections held now (accepted and not yet closed).
+    pub open_connections: usize,
+    /// Connections taken into service since the server started (not counting those
+    /// `verify_request` refused).
+    pub accepted: u64,
+    /// Output queued for all connections now, in bytes, waiting for their clients to read.
+    pub queued_output: usize,
+    /// The longest any one connection's output queue has been, in bytes, since the server
+    /// started: with backpressure it stays near the output limit however slow a client is.
+    pub peak_queued_output: usize,
+    /// Connections whose reading is paused now because their output queue is full.
+    pub paused_connections: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    open: AtomicUsize,
+    accepted: AtomicU64,
+    queued: AtomicUsize,
+    peak_queued: AtomicUsize,
+    paused: AtomicUsize,
+}
+
+impl Counters {
+    pub(crate) fn opened(&self) {
+        self.open.fetch_add(1, Relaxed);
+        self.accepted.fetch_add(1, Relaxed);
+    }
+
+    /// A connection left the table with `queued` bytes unsent.
+    pub(crate) fn closed(&self, queued: usize, paused: bool) {
+        self.open.fetch_sub(1, Relaxed);
+        self.queued.fetch_sub(queued, Relaxed);
+        if paused {
+            self.paused(false);
+        }
+    }
+
+    /// `n` bytes were queued on a connection whose queue is now `queue_len` long.
+    pub(crate) fn queued(&self, n: usize, queue_len: usize) {
+        self.queued.fetch_add(n, Relaxed);
+        // One writer: a plain load and store cannot lose a larger value.
+        if queue_len > self.peak_queued.load(Relaxed) {
+            self.peak_queued.store(queue_len, Relaxed);
+        }
+    }
+
+    pub(crate) fn written(&self, n: usize) {
+        self.queued.fetch_sub(n, Relaxed);
+    }
+
+    pub(crate) fn paused(&self, paused: bool) {
+        if paused {
+            self.paused.fetch_add(1, Relaxed);
+        } else {
+            self.paused.fetch_sub(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> EventLoopStats {
+        EventLoopStats {
+            open_connections: self.open.load(Relaxed),
+            accepted: self.accepted.load(Relaxed),
+            queued_output: self.queued.load(Relaxed),
+            peak_queued_output: self.peak_queued.load(Relaxed),
+            paused_connections: self.paused.load(Relaxed),
+        }
+    }
+}

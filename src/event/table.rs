@@ -1,0 +1,191 @@
+//! The connection table: every live connection, the work pending on them, and the
+//! settings and hooks the callbacks' [`Context`](super::Context) needs.
+//!
+//! Handlers never touch sockets. A callback only queues output and sets flags here; the
+//! loop does the writing and closing afterwards, so one connection's callback can reach
+//! every other connection without aliasing a socket that is being read.
+
+use std::net::SocketAddr;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Instant;
+use std::{fmt, io};
+
+use slab::Slab;
+
+use super::connection::Conn;
+use super::stats::Counters;
+use crate::handler::panic_message;
+use crate::server::default_handle_error;
+use crate::{Address, Error, ShutdownHandle};
+
+pub(crate) type HandleError = Box<dyn Fn(&Address, &Error) + Send + Sync>;
+pub(crate) type VerifyRequest = Box<dyn Fn(&Address) -> bool + Send + Sync>;
+
+/// Limits every connection shares.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Reading from a connection pauses while this much of its output is queued.
+    pub(crate) output_limit: usize,
+    /// Output queued by other connections past this closes the connection: its client
+    /// reads too slowly to keep up with a relay.
+    pub(crate) slow_reader_limit: usize,
+    pub(crate) max_line_length: usize,
+}
+
+/// What the table needs from the server: limits, hooks, counters, the shutdown handle.
+pub(crate) struct Shared {
+    pub(crate) limits: Limits,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) shutdown: ShutdownHandle,
+    pub(crate) handle_error: Option<HandleError>,
+    pub(crate) verify_request: Option<VerifyRequest>,
+}
+
+impl Shared {
+    /// Python's `handle_error`; a panic in the hook itself is logged, not propagated.
+    pub(crate) fn report(&self, peer: SocketAddr, err: &Error) {
+        let client = Address::Inet(peer);
+        let reported = panic::catch_unwind(AssertUnwindSafe(|| match &self.handle_error {
+            Some(hook) => hook(&client, err),
+            None => default_handle_error(&client, err),
+        }));
+        if let Err(payload) = reported {
+            log::error!(
+                "handle_error panicked while reporting on {client}: {}",
+                panic_message(payload.as_ref())
+            );
+        }
+    }
+
+    pub(crate) fn verify(&self, peer: SocketAddr) -> bool {
+        self.verify_request
+            .as_ref()
+            .is_none_or(|verify| verify(&Address::Inet(peer)))
+    }
+}
+
+/// Connections with work the loop owes them.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// Work that needs no new event: reading past the per-turn budget, reading again
+    /// after backpressure, a deferred `on_drained`. While it is non-empty the loop polls
+    /// without waiting.
+    pub(crate) ready: Vec<usize>,
+    /// Output queued since the connection was last flushed.
+    pub(crate) dirty: Vec<usize>,
+    /// Closed, to be removed (and `on_close` called) once the current callback is over.
+    pub(crate) doomed: Vec<usize>,
+    /// Connections not closed (the slab also holds doomed ones until their removal).
+    pub(crate) live: usize,
+}
+
+impl Pending {
+    pub(crate) fn mark_ready(&mut self, conn: &mut Conn, key: usize) {
+        if !conn.flags.in_ready {
+            conn.flags.in_ready = true;
+            self.ready.push(key);
+        }
+    }
+
+    pub(crate) fn mark_dirty(&mut self, conn: &mut Conn, key: usize) {
+        if !conn.flags.in_dirty {
+            conn.flags.in_dirty = true;
+            self.dirty.push(key);
+        }
+    }
+
+    /// Closes a connection now: its queued output is dropped.
+    pub(crate) fn doom(&mut self, conn: &mut Conn, key: usize) {
+        if !conn.flags.dead {
+            conn.flags.dead = true;
+            self.live -= 1;
+            self.doomed.push(key);
+        }
+    }
+
+    /// Queues `data` for `conn`. `relay` is output from another connection's callback,
+    /// which the slow-reader limit applies to. Returns whether it was queued.
+    pub(crate) fn enqueue(
+        &mut self,
+        shared: &Shared,
+        conn: &mut Conn,
+        key: usize,
+        data: &[u8],
+        relay: bool,
+    ) -> bool {
+        if conn.flags.dead || conn.flags.closing {
+            return false;
+        }
+        if data.is_empty() {
+            return true;
+        }
+        let limit = shared.limits.slow_reader_limit;
+        if relay && conn.out.len().saturating_add(data.len()) > limit {
+            let err = io::Error::other(format!(
+                "client reads too slowly: more than slow_reader_limit ({limit} bytes) queued"
+            ));
+            shared.report(conn.peer, &Error::Io(err));
+            self.doom(conn, key);
+            return false;
+        }
+        conn.out.push(data);
+        shared.counters.queued(data.len(), conn.out.len());
+        self.mark_dirty(conn, key);
+        true
+    }
+}
+
+/// The table the loop and the callbacks share.
+pub(crate) struct Table {
+    pub(crate) conns: Slab<Conn>,
+    pub(crate) pending: Pending,
+    pub(crate) shared: Shared,
+    /// The time the current turn started: one clock read per turn, not per read.
+    pub(crate) now: Instant,
+    pub(crate) turn: u64,
+    next_serial: u64,
+}
+
+impl Table {
+    pub(crate) fn new(shared: Shared) -> Self {
+        Table {
+            conns: Slab::new(),
+            pending: Pending::default(),
+            shared,
+            now: Instant::now(),
+            turn: 1,
+            next_serial: 0,
+        }
+    }
+
+    pub(crate) fn next_serial(&mut self) -> u64 {
+        self.next_serial += 1;
+        self.next_serial
+    }
+
+    /// Closes `key` now, without an error to report (idle, finished, server closing).
+    pub(crate) fn doom(&mut self, key: usize) {
+        if let Some(conn) = self.conns.get_mut(key) {
+            self.pending.doom(conn, key);
+        }
+    }
+
+    /// Reports `err` for `key` through `handle_error` and closes the connection.
+    pub(crate) fn fail(&mut self, key: usize, err: Error) {
+        if let Some(conn) = self.conns.get(key) {
+            self.shared.report(conn.peer, &err);
+        }
+        self.doom(key);
+    }
+}
+
+impl fmt::Debug for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Table")
+            .field("connections", &self.conns.len())
+            .field("live", &self.pending.live)
+            .field("limits", &self.shared.limits)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,108 @@
+//! CPython's server matrix (`test_ThreadingTCPServer` and its siblings) for the pool: an
+//! echo handler over TCP, UDP, Unix stream and Unix datagram sockets, three clients each,
+//! no error reported, and nothing left running after `server_close`.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use socketserver::{Pool, TcpServer, UdpServer, UnixDatagramServer, UnixStreamServer};
+use support::{
+    dgram_examine, echo_datagram, echo_line, stream_examine, unix_dgram_examine,
+    unix_stream_examine, Serving,
+};
+
+fn error_counter() -> (
+    Arc<AtomicUsize>,
+    impl Fn(&socketserver::Address, &socketserver::Error),
+) {
+    let errors = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&errors);
+    (
+        errors,
+        move |client: &socketserver::Address, err: &socketserver::Error| {
+            eprintln!("handle_error: {client}: {err}");
+            counter.fetch_add(1, Ordering::SeqCst);
+        },
+    )
+}
+
+#[test]
+fn test_pool_tcp_server() {
+    let (errors, handle_error) = error_counter();
+    let server = TcpServer::builder()
+        .handle_error(handle_error)
+        .bind("127.0.0.1:0", || echo_line)
+        .unwrap();
+    let server = Arc::new(Pool::new(server));
+    let addr = server.local_addr().unwrap();
+    let serving = {
+        let server = Arc::clone(&server);
+        Serving::start(server.shutdown_handle(), move || server.serve_forever())
+    };
+    for _ in 0..3 {
+        stream_examine(addr);
+    }
+    serving.stop().unwrap();
+    let server = Arc::into_inner(server).unwrap();
+    server.server_close();
+    assert_eq!(errors.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn test_pool_udp_server() {
+    let (errors, handle_error) = error_counter();
+    let server = UdpServer::builder()
+        .handle_error(handle_error)
+        .bind("127.0.0.1:0", || echo_datagram)
+        .unwrap();
+    let server = Arc::new(Pool::new(server));
+    let addr = server.local_addr().unwrap();
+    let serving = {
+        let server = Arc::clone(&server);
+        Serving::start(server.shutdown_handle(), move || server.serve_forever())
+    };
+    for _ in 0..3 {
+        dgram_examine(addr);
+    }
+    serving.stop().unwrap();
+    Arc::into_inner(server).unwrap().server_close();
+    assert_eq!(errors.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn test_pool_unix_stream_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.sock");
+    let (errors, handle_error) = error_counter();
+    let server = UnixStreamServer::builder()
+        .handle_error(handle_error)
+        .bind(&path, || echo_line)
+        .unwrap();
+    let server = Pool::new(server);
+    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
+    for _ in 0..3 {
+        unix_stream_examine(&path);
+    }
+    serving.stop().unwrap();
+    assert_eq!(errors.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn test_pool_unix_datagram_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.sock");
+    let (errors, handle_error) = error_counter();
+    let server = UnixDatagramServer::builder()
+        .handle_error(handle_error)
+        .bind(&path, || echo_datagram)
+        .unwrap();
+    let server = Pool::new(server);
+    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
+    for n in 0..3 {
+        unix_dgram_examine(&path, dir.path(), n);
+    }
+    serving.stop().unwrap();
+    assert_eq!(errors.load(Ordering::SeqCst), 0);
+}

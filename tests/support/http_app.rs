@@ -1,0 +1,93 @@
+//! A small application for the HTTP protocol tests, served on a threading HTTP server.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use socketserver::http::{HttpHandler, HttpRequest, Limits, ThreadingHttpServer};
+
+use super::Serving;
+
+/// The application the protocol tests run against.
+///
+/// - `GET /hello`: `hello` with a length;
+/// - `GET /count`: how many requests this connection's handler has served;
+/// - `GET /nolength`: a body without `Content-Length`;
+/// - `POST /echo`: the request body back;
+/// - `POST /ignore`: `ignored`, without reading the body;
+/// - `GET /stream`: three `text/plain` parts;
+/// - `GET /panic`, `GET /silent`, `GET /fail`: a panic, no response, an error;
+/// - anything else: `404`.
+pub struct App {
+    pub served: usize,
+    pub limits: Limits,
+}
+
+impl App {
+    pub fn new(limits: Limits) -> Self {
+        App { served: 0, limits }
+    }
+}
+
+fn reply(req: &mut HttpRequest<'_>, body: &[u8]) -> io::Result<()> {
+    req.send_response(200)?;
+    req.send_header("Content-Type", "text/plain")?;
+    req.send_header("Content-Length", body.len())?;
+    req.end_headers()?;
+    req.wfile().write_all(body)
+}
+
+impl HttpHandler for App {
+    fn limits(&self) -> Limits {
+        self.limits.clone()
+    }
+
+    fn do_get(&mut self, req: &mut HttpRequest<'_>) -> io::Result<()> {
+        self.served += 1;
+        match req.path() {
+            "/hello" => reply(req, b"hello"),
+            "/count" => reply(req, self.served.to_string().as_bytes()),
+            "/nolength" => {
+                req.send_response(200)?;
+                req.end_headers()?;
+                req.wfile().write_all(b"until the end")
+            }
+            "/stream" => {
+                let mut stream = socketserver::http::MultipartWriter::new(req, "PART")?;
+                for text in ["one", "two", "three"] {
+                    stream.write_part("text/plain", text.as_bytes())?;
+                }
+                stream.finish()
+            }
+            "/panic" => panic!("the handler panicked on purpose"),
+            "/silent" => Ok(()),
+            "/fail" => Err(io::Error::other("the handler failed on purpose")),
+            _ => req.send_error(404, None),
+        }
+    }
+
+    fn do_post(&mut self, req: &mut HttpRequest<'_>) -> io::Result<()> {
+        self.served += 1;
+        match req.path() {
+            "/echo" => {
+                let body = req.read_body()?;
+                reply(req, &body)
+            }
+            "/ignore" => reply(req, b"ignored"),
+            _ => req.send_error(404, None),
+        }
+    }
+}
+
+/// Serves [`App`] on a threading HTTP server on 127.0.0.1:0.
+pub fn serve_app(limits: Limits) -> (SocketAddr, Arc<ThreadingHttpServer<App>>, Serving) {
+    let server = ThreadingHttpServer::bind_http("127.0.0.1:0", move || App::new(limits.clone()))
+        .expect("bind");
+    let addr = server.local_addr().expect("local_addr");
+    let server = Arc::new(server);
+    let serving = {
+        let server = Arc::clone(&server);
+        Serving::start(server.shutdown_handle(), move || server.serve_forever())
+    };
+    (addr, server, serving)
+}
