@@ -51,6 +51,8 @@ pub struct Contender {
 pub const TCP_CONCURRENT: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold];
 /// A fixed pool: every ping-pong scenario fits it, holding 10,000 does not.
 pub const TCP_POOLED: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
+/// A process per connection: holding 10,000 processes is not what it is for.
+pub const TCP_FORKING: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
 /// One connection at a time: the others would wait forever in ping-pong.
 pub const TCP_ITERATIVE: &[Kind] = &[EchoC1, Burst];
 pub const UDP: &[Kind] = &[UdpC1, UdpC16];
@@ -101,6 +103,46 @@ pub fn all() -> Vec<Contender> {
             InBinary(servers::socketserver::udp_threading),
             UDP,
         ),
+        c(
+            "ss-pool",
+            "socketserver PoolTcpServer (160 workers)",
+            Crate,
+            Some("std-pool"),
+            InBinary(servers::socketserver::tcp_pool),
+            TCP_POOLED,
+        ),
+        c(
+            "ss-forking",
+            "socketserver ForkingTcpServer",
+            Crate,
+            Some("std-fork"),
+            InBinary(servers::socketserver::tcp_forking),
+            TCP_FORKING,
+        ),
+        c(
+            "ss-event",
+            "socketserver EventLoopTcpServer, on_data echo",
+            Crate,
+            Some("mio-loop"),
+            InBinary(servers::socketserver::tcp_event_bytes),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "ss-event-lines",
+            "socketserver EventLoopTcpServer, on_line echo",
+            Crate,
+            Some("mio-loop"),
+            InBinary(servers::socketserver::tcp_event_lines),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "ss-http",
+            "socketserver ThreadingHttpServer",
+            Crate,
+            None,
+            InBinary(servers::socketserver::http_threading),
+            HTTP,
+        ),
         // The hand-written twins.
         c(
             "std-iterative",
@@ -125,6 +167,14 @@ pub fn all() -> Vec<Contender> {
             None,
             InBinary(servers::handwritten::tcp_pool),
             TCP_POOLED,
+        ),
+        c(
+            "std-fork",
+            "hand-written: fork per connection",
+            HandWritten,
+            None,
+            InBinary(servers::handwritten::tcp_fork_per_connection),
+            TCP_FORKING,
         ),
         c(
             "mio-loop",

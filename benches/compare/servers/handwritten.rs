@@ -66,6 +66,31 @@ pub fn tcp_pool() -> io::Result<()> {
     }
 }
 
+/// A child process per connection, reaped as the next connection arrives (twin of
+/// `ForkingTcpServer`). This process has one thread, so forking is safe.
+pub fn tcp_fork_per_connection() -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let listener = listen()?;
+    loop {
+        let (stream, _) = listener.accept()?;
+        // SAFETY: a single-threaded process; the child only echoes and exits.
+        match unsafe { libc::fork() } {
+            -1 => return Err(io::Error::last_os_error()),
+            0 => {
+                // SAFETY: the child closes its copy of the listener and never returns.
+                unsafe { libc::close(listener.as_raw_fd()) };
+                let _ = line_echo(stream);
+                unsafe { libc::_exit(0) };
+            }
+            _ => {
+                drop(stream);
+                // SAFETY: waitpid with WNOHANG only reaps finished children.
+                while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+            }
+        }
+    }
+}
+
 /// recv_from / send_to on one thread (twin of `UdpServer`).
 pub fn udp_loop() -> io::Result<()> {
     let socket = UdpSocket::bind("127.0.0.1:0")?;

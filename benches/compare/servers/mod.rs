@@ -14,6 +14,9 @@ use std::net::SocketAddr;
 /// ping-pong scenario (128), since a pooled connection keeps its worker until it closes.
 pub const POOL_WORKERS: usize = 160;
 
+/// The page of the HTTP scenario (the same bytes as `benches/python/http_server.py`).
+pub const PAGE: &[u8] = b"<!doctype html><title>bench</title><p>Hello from the benchmark.</p>\n";
+
 /// Tells the harness where the server listens (the examples' contract: one line, flushed).
 pub fn announce(addr: SocketAddr) {
     let mut out = std::io::stdout().lock();
