@@ -1,16 +1,16 @@
 //! The contenders: one row each. Adding a mode of the crate is one entry here plus, for
 //! an in-binary server, a function in `servers/`.
 //!
-//! To add a contender when a new mode lands (Pool, Forking, event-driven, http):
+//! A row, in the order of `c(...)` below:
 //! ```text
-//! Contender {
-//!     id: "ss-pool",                       // CSV / BENCH_ONLY id
-//!     label: "socketserver Pool",          // report row
-//!     family: Family::Crate,
-//!     twin: Some("std-pool"),              // the hand-written equivalent's id
-//!     launch: Launch::InBinary(servers::socketserver::tcp_pool),
-//!     scenarios: TCP_POOLED,               // which scenarios it can serve
-//! },
+//! c(
+//!     "ss-pool",                                    // CSV / BENCH_ONLY id
+//!     "socketserver PoolTcpServer (160 workers)",   // report row
+//!     Crate,                                        // Crate, HandWritten, Python, Tokio
+//!     Some("std-pool"),                             // the hand-written twin's id
+//!     InBinary(servers::socketserver::tcp_pool),    // or Script("file.py")
+//!     TCP_POOLED,                                   // the scenarios it can serve
+//! ),
 //! ```
 
 use std::io;
