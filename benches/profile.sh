@@ -20,7 +20,7 @@ cargo bench --bench compare --no-run >/dev/null 2>&1
 run() {
   local id=$1 scenario=$2 seconds=$3 burst=$4 tag=$5
   shift 5
-  BENCH_WRAP="$*" BENCH_ONLY=$id BENCH_SCENARIOS=$scenario BENCH_REPEATS=1 BENCH_WARMUP=0 \
+  BENCH_WRAP="$*" BENCH_ONLY="=$id" BENCH_SCENARIOS=$scenario BENCH_REPEATS=1 BENCH_RETRIES=0 BENCH_WARMUP=0 \
     BENCH_SECONDS=$seconds BENCH_BURST=$burst BENCH_BURST_DEADLINE=120 \
     BENCH_OUT="$OUT/report-$tag" cargo bench --bench compare 2>"$OUT/$tag.stderr" >/dev/null
   # "[1/1] SCENARIO ID N rt ..."

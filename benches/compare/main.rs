@@ -104,8 +104,14 @@ fn measure(scenario: &Scenario, contender: &Contender, config: &Config) -> std::
     Ok(best)
 }
 
+/// Whether `id` passes a `BENCH_ONLY`/`BENCH_SCENARIOS` list: an entry matches ids that
+/// contain it, or, written `=id`, only that id.
 fn wanted(filter: &[String], id: &str) -> bool {
-    filter.is_empty() || filter.iter().any(|f| id.contains(f.as_str()))
+    filter.is_empty()
+        || filter.iter().any(|f| match f.strip_prefix('=') {
+            Some(exact) => id == exact,
+            None => id.contains(f.as_str()),
+        })
 }
 
 fn tool_version(cmd: &str, arg: &str) -> Option<String> {
