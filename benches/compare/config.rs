@@ -76,7 +76,7 @@ impl Config {
             measure: secs("BENCH_SECONDS", 2.0, 0.5),
             warmup: secs("BENCH_WARMUP", 0.5, 0.2),
             burst: number("BENCH_BURST", 1000),
-            burst_deadline: secs("BENCH_BURST_DEADLINE", 10.0, 5.0),
+            burst_deadline: secs("BENCH_BURST_DEADLINE", 10.0, 3.0),
             hold: number("BENCH_HOLD", if quick { 500 } else { 10_000 }),
             hold_time: secs("BENCH_HOLD_SECONDS", 3.0, 2.0),
             hold_connect_deadline: secs("BENCH_HOLD_CONNECT_DEADLINE", 30.0, 10.0),
