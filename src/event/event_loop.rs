@@ -391,11 +391,17 @@ impl<H: EventHandler> EventLoop<H> {
     fn settle(&mut self) {
         loop {
             if !self.table.pending.dirty.is_empty() {
-                let dirty = std::mem::take(&mut self.table.pending.dirty);
-                for key in dirty {
+                let mut dirty = std::mem::take(&mut self.table.pending.dirty);
+                for &key in &dirty {
                     if self.table.conns.get(key).is_some_and(|c| c.flags.in_dirty) {
                         self.flush(key);
                     }
+                }
+                // Keep the list's allocation: a fresh one per reply cost an allocation
+                // for every round trip.
+                if self.table.pending.dirty.is_empty() {
+                    dirty.clear();
+                    self.table.pending.dirty = dirty;
                 }
             } else if let Some(key) = self.table.pending.doomed.pop() {
                 self.remove(key);

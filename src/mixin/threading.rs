@@ -254,8 +254,13 @@ impl Drop for Running {
         let mut running = self.threads.count();
         let was_full = self.max_threads == Some(*running);
         *running -= 1;
+        let idle = *running == 0;
         drop(running);
-        self.threads.changed.notify_all();
+        // Only `wait_idle` waits on `changed`, and only for zero: notifying at any other
+        // count cost every connection a futex syscall for nothing.
+        if idle {
+            self.threads.changed.notify_all();
+        }
         if was_full {
             self.wake.wake();
         }

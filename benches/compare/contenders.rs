@@ -1,0 +1,245 @@
+//! The contenders: one row each. Adding a mode of the crate is one entry here plus, for
+//! an in-binary server, a function in `servers/`.
+//!
+//! A row, in the order of `c(...)` below:
+//! ```text
+//! c(
+//!     "ss-pool",                                    // CSV / BENCH_ONLY id
+//!     "socketserver PoolTcpServer (160 workers)",   // report row
+//!     Crate,                                        // Crate, HandWritten, Python, Tokio
+//!     Some("std-pool"),                             // the hand-written twin's id
+//!     InBinary(servers::socketserver::tcp_pool),    // or Script("file.py")
+//!     TCP_POOLED,                                   // the scenarios it can serve
+//! ),
+//! ```
+
+use std::io;
+
+use crate::scenarios::Kind::{self, *};
+use crate::servers;
+
+/// Who wrote the server: ratios are taken against Python, the hand-written twin and tokio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Crate,
+    HandWritten,
+    Python,
+    Tokio,
+}
+
+/// How to start the server process.
+#[derive(Debug, Clone, Copy)]
+pub enum Launch {
+    /// A function of this binary, run as `compare --serve ID` in a child process.
+    InBinary(fn() -> io::Result<()>),
+    /// A script in `benches/python/`, run with `python3`.
+    Script(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub struct Contender {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub family: Family,
+    /// The id of the hand-written server this one replaces.
+    pub twin: Option<&'static str>,
+    pub launch: Launch,
+    pub scenarios: &'static [Kind],
+}
+
+/// Serves any number of connections at once.
+pub const TCP_CONCURRENT: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold];
+/// A fixed pool: every ping-pong scenario fits it, holding 10,000 does not.
+pub const TCP_POOLED: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
+/// A process per connection: holding 10,000 processes is not what it is for.
+pub const TCP_FORKING: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
+/// One connection at a time: the others would wait forever in ping-pong.
+pub const TCP_ITERATIVE: &[Kind] = &[EchoC1, Burst];
+pub const UDP: &[Kind] = &[UdpC1, UdpC16];
+pub const HTTP: &[Kind] = &[Http];
+
+pub fn all() -> Vec<Contender> {
+    use Family::*;
+    use Launch::*;
+    let c = |id, label, family, twin, launch, scenarios| Contender {
+        id,
+        label,
+        family,
+        twin,
+        launch,
+        scenarios,
+    };
+    vec![
+        // This crate's modes.
+        c(
+            "ss-tcp",
+            "socketserver TcpServer (iterative)",
+            Crate,
+            Some("std-iterative"),
+            InBinary(servers::socketserver::tcp_iterative),
+            TCP_ITERATIVE,
+        ),
+        c(
+            "ss-threading",
+            "socketserver ThreadingTcpServer",
+            Crate,
+            Some("std-thread"),
+            InBinary(servers::socketserver::tcp_threading),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "ss-udp",
+            "socketserver UdpServer (iterative)",
+            Crate,
+            Some("std-udp"),
+            InBinary(servers::socketserver::udp_iterative),
+            UDP,
+        ),
+        c(
+            "ss-threading-udp",
+            "socketserver ThreadingUdpServer",
+            Crate,
+            Some("std-udp-thread"),
+            InBinary(servers::socketserver::udp_threading),
+            UDP,
+        ),
+        c(
+            "ss-pool",
+            "socketserver PoolTcpServer (160 workers)",
+            Crate,
+            Some("std-pool"),
+            InBinary(servers::socketserver::tcp_pool),
+            TCP_POOLED,
+        ),
+        c(
+            "ss-forking",
+            "socketserver ForkingTcpServer",
+            Crate,
+            Some("std-fork"),
+            InBinary(servers::socketserver::tcp_forking),
+            TCP_FORKING,
+        ),
+        c(
+            "ss-event",
+            "socketserver EventLoopTcpServer, on_data echo",
+            Crate,
+            Some("mio-loop"),
+            InBinary(servers::socketserver::tcp_event_bytes),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "ss-event-lines",
+            "socketserver EventLoopTcpServer, on_line echo",
+            Crate,
+            Some("mio-loop"),
+            InBinary(servers::socketserver::tcp_event_lines),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "ss-http",
+            "socketserver ThreadingHttpServer",
+            Crate,
+            None,
+            InBinary(servers::socketserver::http_threading),
+            HTTP,
+        ),
+        // The hand-written twins.
+        c(
+            "std-iterative",
+            "hand-written std: accept loop, one client at a time",
+            HandWritten,
+            None,
+            InBinary(servers::handwritten::tcp_iterative),
+            TCP_ITERATIVE,
+        ),
+        c(
+            "std-thread",
+            "hand-written std: thread per connection, BufReader",
+            HandWritten,
+            None,
+            InBinary(servers::handwritten::tcp_thread_per_connection),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "std-pool",
+            "hand-written std: fixed pool of 160 threads",
+            HandWritten,
+            None,
+            InBinary(servers::handwritten::tcp_pool),
+            TCP_POOLED,
+        ),
+        c(
+            "std-fork",
+            "hand-written: fork per connection",
+            HandWritten,
+            None,
+            InBinary(servers::handwritten::tcp_fork_per_connection),
+            TCP_FORKING,
+        ),
+        c(
+            "mio-loop",
+            "hand-written mio event loop",
+            HandWritten,
+            None,
+            InBinary(servers::mio_echo::tcp),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "std-udp",
+            "hand-written std: recv_from/send_to loop",
+            HandWritten,
+            None,
+            InBinary(servers::handwritten::udp_loop),
+            UDP,
+        ),
+        c(
+            "std-udp-thread",
+            "hand-written std: thread per datagram",
+            HandWritten,
+            None,
+            InBinary(servers::handwritten::udp_thread_per_datagram),
+            UDP,
+        ),
+        // What users would otherwise run.
+        c(
+            "py-tcp",
+            "Python socketserver.ThreadingTCPServer",
+            Python,
+            None,
+            Script("tcp_echo.py"),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "py-udp",
+            "Python socketserver.ThreadingUDPServer",
+            Python,
+            None,
+            Script("udp_echo.py"),
+            UDP,
+        ),
+        c(
+            "py-http",
+            "Python http.server.ThreadingHTTPServer",
+            Python,
+            None,
+            Script("http_server.py"),
+            HTTP,
+        ),
+        c(
+            "tokio-tcp",
+            "tokio multi-thread: task per connection",
+            Tokio,
+            None,
+            InBinary(servers::tokio_echo::tcp),
+            TCP_CONCURRENT,
+        ),
+        c(
+            "tokio-udp",
+            "tokio: one UDP task",
+            Tokio,
+            None,
+            InBinary(servers::tokio_echo::udp),
+            UDP,
+        ),
+    ]
+}

@@ -1,0 +1,126 @@
+//! This crate's servers, each with the echo handler a user would write.
+
+use std::io::{self, BufRead, Write};
+
+use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
+use socketserver::http::{HttpRequest, ThreadingHttpServer};
+use socketserver::{
+    DatagramRequest, ForkingTcpServer, PoolTcpServer, StreamRequest, TcpServer, ThreadingTcpServer,
+    ThreadingUdpServer, UdpServer,
+};
+
+use super::{announce, PAGE, POOL_WORKERS};
+
+/// The line echo every TCP contender runs: read a line, write it back.
+fn line_echo(req: &mut StreamRequest) -> io::Result<()> {
+    let mut line = Vec::with_capacity(128);
+    while req.rfile.read_until(b'\n', &mut line)? > 0 {
+        req.wfile.write_all(&line)?;
+        line.clear();
+    }
+    Ok(())
+}
+
+fn datagram_echo(req: &mut DatagramRequest) -> io::Result<()> {
+    let packet = req.packet().to_vec();
+    req.wfile = packet;
+    Ok(())
+}
+
+fn failed(err: socketserver::Error) -> io::Error {
+    io::Error::other(err)
+}
+
+/// `TcpServer`: one connection at a time on the serving thread.
+pub fn tcp_iterative() -> io::Result<()> {
+    let server = TcpServer::bind("127.0.0.1:0", || line_echo).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `ThreadingTcpServer`: a thread per connection.
+pub fn tcp_threading() -> io::Result<()> {
+    let server = ThreadingTcpServer::bind("127.0.0.1:0", || line_echo).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `UdpServer`: datagrams answered on the serving thread.
+pub fn udp_iterative() -> io::Result<()> {
+    let server = UdpServer::bind("127.0.0.1:0", || datagram_echo).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `ThreadingUdpServer`: a thread per datagram, as Python's `ThreadingUDPServer`.
+pub fn udp_threading() -> io::Result<()> {
+    let server = ThreadingUdpServer::bind("127.0.0.1:0", || datagram_echo).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `PoolTcpServer` with as many workers as the hand-written pool.
+pub fn tcp_pool() -> io::Result<()> {
+    let server = PoolTcpServer::bind("127.0.0.1:0", || line_echo)
+        .map_err(failed)?
+        .max_workers(POOL_WORKERS);
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `ForkingTcpServer`: a child process per connection, room for every ping-pong client.
+pub fn tcp_forking() -> io::Result<()> {
+    let server = ForkingTcpServer::bind("127.0.0.1:0", || line_echo)
+        .map_err(failed)?
+        .max_children(POOL_WORKERS);
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// The event loop echoing bytes as they arrive (what the hand-written mio loop does).
+struct EchoBytes;
+
+impl EventHandler for EchoBytes {
+    fn on_data(&mut self, ctx: &mut Context<'_>, data: &[u8]) -> io::Result<()> {
+        ctx.send(data);
+        Ok(())
+    }
+}
+
+/// The event loop with its line framing: the line echo a user would write.
+struct EchoLines;
+
+impl EventHandler for EchoLines {
+    fn on_line(&mut self, ctx: &mut Context<'_>, line: &[u8]) -> io::Result<()> {
+        ctx.send(line);
+        Ok(())
+    }
+}
+
+pub fn tcp_event_bytes() -> io::Result<()> {
+    let server = EventLoopTcpServer::bind("127.0.0.1:0", || EchoBytes).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+pub fn tcp_event_lines() -> io::Result<()> {
+    let server = EventLoopTcpServer::bind("127.0.0.1:0", || EchoLines).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `ThreadingHttpServer` serving the same page as the Python one.
+pub fn http_threading() -> io::Result<()> {
+    let server = ThreadingHttpServer::bind_http("127.0.0.1:0", || {
+        |req: &mut HttpRequest<'_>| {
+            req.send_response(200)?;
+            req.send_header("Content-Type", "text/html; charset=utf-8")?;
+            req.send_header("Content-Length", PAGE.len())?;
+            req.end_headers()?;
+            req.wfile().write_all(PAGE)
+        }
+    })
+    .map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
