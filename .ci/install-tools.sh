@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the programs the interop tests drive, as users would: nc and socat (echo
-# examples), curl and Debian's chromium (the MJPEG example, headless). Non-interactive and
-# idempotent. When something cannot be installed it says so and exits 0: the tests that
-# need it then print "SKIPPED: ..." instead of passing silently.
+# Installs the programs the interop tests drive, as users would: nc and socat (the echo
+# examples), curl and Debian's chromium (the MJPEG example, headless), and wrk (the
+# benchmark's HTTP row). Non-interactive and idempotent. When something cannot be
+# installed it says so and exits 0: the tests that need it then print "SKIPPED: ..."
+# instead of passing silently.
 set -u
 
-declare -A package_of=([nc]=netcat-openbsd [socat]=socat [curl]=curl [chromium]=chromium)
+declare -A package_of=([nc]=netcat-openbsd [socat]=socat [curl]=curl [chromium]=chromium [wrk]=wrk)
 missing=()
 for program in "${!package_of[@]}"; do
     command -v "$program" >/dev/null 2>&1 || missing+=("${package_of[$program]}")
