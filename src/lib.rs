@@ -100,6 +100,8 @@ pub use mixin::threading::{ThreadingUnixDatagramServer, ThreadingUnixStreamServe
 #[cfg(unix)]
 pub use mixin::Forking;
 pub use mixin::{Pool, Threading};
-pub use server::{BaseServer, ServerBuilder, ServerInfo, ShutdownHandle, TcpServer, UdpServer};
+pub use server::{
+    BaseServer, Serve, ServerBuilder, ServerInfo, ShutdownHandle, TcpServer, UdpServer,
+};
 #[cfg(unix)]
 pub use server::{UnixDatagramServer, UnixStreamServer};

@@ -11,7 +11,7 @@ use super::stats::{Counters, EventLoopStats};
 use super::table::{Shared, Table};
 use super::EventHandler;
 use crate::server::{new_poll, ShutdownState};
-use crate::{Error, Result, ShutdownHandle};
+use crate::{Error, Result, Serve, ShutdownHandle};
 
 /// A TCP server that serves every connection from one thread, driven by readiness
 /// events (the select lectures' server, on epoll or kqueue through mio).
@@ -147,6 +147,20 @@ impl<H: EventHandler> EventLoopTcpServer<H> {
 
     /// Closes the listening socket and every connection; the same as dropping the server.
     pub fn server_close(self) {}
+}
+
+impl<H: EventHandler> Serve for EventLoopTcpServer<H> {
+    fn serve_forever(&self) -> Result<()> {
+        EventLoopTcpServer::serve_forever(self)
+    }
+
+    fn shutdown_handle(&self) -> ShutdownHandle {
+        EventLoopTcpServer::shutdown_handle(self)
+    }
+
+    fn server_close(self) {
+        EventLoopTcpServer::server_close(self)
+    }
 }
 
 impl<H: EventHandler> Drop for EventLoopTcpServer<H> {

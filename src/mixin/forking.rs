@@ -7,7 +7,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use super::children::{self, Children, Forked, Reap, SigtermBlocked};
 use super::ProcessRequest;
-use crate::server::{BaseServer, Request, ShutdownHandle, SocketKind, Tcp, Udp};
+use crate::server::{BaseServer, Request, Serve, ShutdownHandle, SocketKind, Tcp, Udp};
 use crate::{DatagramRequest, RequestHandler, Result, StreamRequest};
 
 /// Children a forking server runs at once unless [`Forking::max_children`] says otherwise
@@ -203,6 +203,20 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Forking<BaseServer<K, H>> {
 
     /// Closes the socket and, with `block_on_close`, waits for every child to exit.
     pub fn server_close(self) {}
+}
+
+impl<K: SocketKind, H: RequestHandler<K::Request>> Serve for Forking<BaseServer<K, H>> {
+    fn serve_forever(&self) -> Result<()> {
+        Forking::serve_forever(self)
+    }
+
+    fn shutdown_handle(&self) -> ShutdownHandle {
+        self.server.shutdown_handle()
+    }
+
+    fn server_close(self) {
+        Forking::server_close(self)
+    }
 }
 
 impl<S> Deref for Forking<S> {

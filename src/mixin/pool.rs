@@ -11,7 +11,7 @@ use threadpool::ThreadPool;
 
 use super::ProcessRequest;
 use crate::handler::panic_message;
-use crate::server::{BaseServer, Request, ShutdownHandle, SocketKind, Tcp, Udp};
+use crate::server::{BaseServer, Request, Serve, ShutdownHandle, SocketKind, Tcp, Udp};
 use crate::{DatagramRequest, Error, RequestHandler, Result, StreamRequest};
 
 /// Workers in a pool unless [`Pool::max_workers`] says otherwise (the lecture's
@@ -166,6 +166,20 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Pool<BaseServer<K, H>> {
 
     /// Closes the socket and, with `block_on_close`, waits for queued and running requests.
     pub fn server_close(self) {}
+}
+
+impl<K: SocketKind, H: RequestHandler<K::Request>> Serve for Pool<BaseServer<K, H>> {
+    fn serve_forever(&self) -> Result<()> {
+        Pool::serve_forever(self)
+    }
+
+    fn shutdown_handle(&self) -> ShutdownHandle {
+        self.server.shutdown_handle()
+    }
+
+    fn server_close(self) {
+        Pool::server_close(self)
+    }
 }
 
 impl<S> Deref for Pool<S> {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::{fmt, thread};
 
 use super::ProcessRequest;
-use crate::server::{BaseServer, Request, ShutdownHandle, SocketKind, Tcp, Udp};
+use crate::server::{BaseServer, Request, Serve, ShutdownHandle, SocketKind, Tcp, Udp};
 use crate::{DatagramRequest, RequestHandler, Result, StreamRequest};
 
 /// Serves each request on a thread of its own (Python's `ThreadingMixIn`).
@@ -129,6 +129,20 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Threading<BaseServer<K, H>> {
 
     /// Closes the socket and, with `block_on_close`, waits for running handlers.
     pub fn server_close(self) {}
+}
+
+impl<K: SocketKind, H: RequestHandler<K::Request>> Serve for Threading<BaseServer<K, H>> {
+    fn serve_forever(&self) -> Result<()> {
+        Threading::serve_forever(self)
+    }
+
+    fn shutdown_handle(&self) -> ShutdownHandle {
+        self.server.shutdown_handle()
+    }
+
+    fn server_close(self) {
+        Threading::server_close(self)
+    }
 }
 
 impl<S> Deref for Threading<S> {

@@ -18,7 +18,7 @@ use super::accept::{classify, AcceptError, Backoff};
 use super::hooks::Hooks;
 use super::kind::{Incoming, SocketKind};
 use super::shutdown::{new_poll, ShutdownState};
-use super::{ServerBuilder, ServerInfo, ShutdownHandle};
+use super::{Serve, ServerBuilder, ServerInfo, ShutdownHandle};
 use crate::handler::{panic_message, run_handler, RequestHandler};
 use crate::mixin::ProcessRequest;
 use crate::{Address, Error, Result};
@@ -323,6 +323,20 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
                 }
             }
         }
+    }
+}
+
+impl<K: SocketKind, H: RequestHandler<K::Request>> Serve for BaseServer<K, H> {
+    fn serve_forever(&self) -> Result<()> {
+        BaseServer::serve_forever(self)
+    }
+
+    fn shutdown_handle(&self) -> ShutdownHandle {
+        BaseServer::shutdown_handle(self)
+    }
+
+    fn server_close(self) {
+        BaseServer::server_close(self)
     }
 }
 
