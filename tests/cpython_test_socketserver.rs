@@ -16,8 +16,8 @@ use socketserver::{
     UnixStreamServer,
 };
 use support::{
-    dgram_examine, echo_datagram, echo_line, stream_examine, unix_dgram_examine,
-    unix_stream_examine, wait_until, Serving, IO_TIMEOUT,
+    dgram_examine, echo_datagram, echo_line, run_server, stream_examine, unix_dgram_examine,
+    unix_stream_examine, wait_until, IO_TIMEOUT,
 };
 
 /// Python's `make_server` turns every handler error into a test failure.
@@ -44,11 +44,7 @@ fn test_tcp_server() {
         .unwrap();
     let addr = server.local_addr().unwrap();
     assert_eq!(server.info().server_address().as_inet(), Some(addr));
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for _ in 0..3 {
-        stream_examine(addr);
-    }
-    serving.stop().unwrap();
+    run_server(server, |_| stream_examine(addr));
     // The server was dropped on the serving thread: nothing listens there any more.
     assert_refused(addr);
 }
@@ -62,11 +58,7 @@ fn test_threading_tcp_server() {
             .unwrap(),
     );
     let addr = server.local_addr().unwrap();
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for _ in 0..3 {
-        stream_examine(addr);
-    }
-    serving.stop().unwrap();
+    run_server(server, |_| stream_examine(addr));
     assert_refused(addr);
 }
 
@@ -75,11 +67,7 @@ fn test_unix_stream_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
     let server = UnixStreamServer::bind(&path, || echo_line).unwrap();
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for _ in 0..3 {
-        unix_stream_examine(&path);
-    }
-    serving.stop().unwrap();
+    run_server(server, |_| unix_stream_examine(&path));
     assert!(
         !path.exists(),
         "the server removes its socket file when closed"
@@ -91,11 +79,7 @@ fn test_threading_unix_stream_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
     let server = ThreadingUnixStreamServer::bind(&path, || echo_line).unwrap();
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for _ in 0..3 {
-        unix_stream_examine(&path);
-    }
-    serving.stop().unwrap();
+    run_server(server, |_| unix_stream_examine(&path));
     assert!(!path.exists());
 }
 
@@ -103,22 +87,14 @@ fn test_threading_unix_stream_server() {
 fn test_udp_server() {
     let server = UdpServer::bind("127.0.0.1:0", || echo_datagram).unwrap();
     let addr = server.local_addr().unwrap();
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for _ in 0..3 {
-        dgram_examine(addr);
-    }
-    serving.stop().unwrap();
+    run_server(server, |_| dgram_examine(addr));
 }
 
 #[test]
 fn test_threading_udp_server() {
     let server = ThreadingUdpServer::bind("127.0.0.1:0", || echo_datagram).unwrap();
     let addr = server.local_addr().unwrap();
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for _ in 0..3 {
-        dgram_examine(addr);
-    }
-    serving.stop().unwrap();
+    run_server(server, |_| dgram_examine(addr));
 }
 
 #[test]
@@ -126,11 +102,7 @@ fn test_unix_datagram_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
     let server = UnixDatagramServer::bind(&path, || echo_datagram).unwrap();
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for n in 0..3 {
-        unix_dgram_examine(&path, dir.path(), n);
-    }
-    serving.stop().unwrap();
+    run_server(server, |n| unix_dgram_examine(&path, dir.path(), n));
 }
 
 #[test]
@@ -138,11 +110,7 @@ fn test_threading_unix_datagram_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s");
     let server = ThreadingUnixDatagramServer::bind(&path, || echo_datagram).unwrap();
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for n in 0..3 {
-        unix_dgram_examine(&path, dir.path(), n);
-    }
-    serving.stop().unwrap();
+    run_server(server, |n| unix_dgram_examine(&path, dir.path(), n));
 }
 
 /// Issue #2302: a shutdown issued right after the serving thread starts (possibly before

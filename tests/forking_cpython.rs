@@ -10,7 +10,6 @@ mod support;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::{
@@ -18,8 +17,8 @@ use socketserver::{
 };
 use support::fork::{capture_logs, children, kill, logged, with_foreign_child};
 use support::{
-    connect, dgram_examine, echo_datagram, echo_line, stream_examine, unix_dgram_examine,
-    unix_stream_examine, Serving, IO_TIMEOUT,
+    connect, dgram_examine, echo_datagram, echo_line, run_server, stream_examine,
+    unix_dgram_examine, unix_stream_examine, IO_TIMEOUT,
 };
 
 const POLL: Duration = Duration::from_millis(10);
@@ -68,17 +67,9 @@ fn test_forking_tcp_server() {
             .poll_interval(POLL)
             .bind("127.0.0.1:0", || echo_line)
             .unwrap();
-        let server = Arc::new(Forking::new(server));
+        let server = Forking::new(server);
         let addr = server.local_addr().unwrap();
-        let serving = {
-            let server = Arc::clone(&server);
-            Serving::start(server.shutdown_handle(), move || server.serve_forever())
-        };
-        for _ in 0..3 {
-            stream_examine(addr);
-        }
-        serving.stop().unwrap();
-        Arc::into_inner(server).unwrap().server_close();
+        run_server(server, |_| stream_examine(addr));
         assert_only_child_is(foreign);
     });
 }
@@ -89,17 +80,9 @@ fn test_forking_udp_server() {
             .poll_interval(POLL)
             .bind("127.0.0.1:0", || echo_datagram)
             .unwrap();
-        let server = Arc::new(Forking::new(server));
+        let server = Forking::new(server);
         let addr = server.local_addr().unwrap();
-        let serving = {
-            let server = Arc::clone(&server);
-            Serving::start(server.shutdown_handle(), move || server.serve_forever())
-        };
-        for _ in 0..3 {
-            dgram_examine(addr);
-        }
-        serving.stop().unwrap();
-        Arc::into_inner(server).unwrap().server_close();
+        run_server(server, |_| dgram_examine(addr));
         assert_only_child_is(foreign);
     });
 }
@@ -113,16 +96,7 @@ fn test_forking_unix_stream_server() {
             .poll_interval(POLL)
             .bind(&path, || echo_line)
             .unwrap();
-        let server = Arc::new(Forking::new(server));
-        let serving = {
-            let server = Arc::clone(&server);
-            Serving::start(server.shutdown_handle(), move || server.serve_forever())
-        };
-        for _ in 0..3 {
-            unix_stream_examine(&path);
-        }
-        serving.stop().unwrap();
-        Arc::into_inner(server).unwrap().server_close();
+        run_server(Forking::new(server), |_| unix_stream_examine(&path));
         assert_only_child_is(foreign);
     });
 }
@@ -135,16 +109,9 @@ fn test_forking_unix_datagram_server() {
             .poll_interval(POLL)
             .bind(&path, || echo_datagram)
             .unwrap();
-        let server = Arc::new(Forking::new(server));
-        let serving = {
-            let server = Arc::clone(&server);
-            Serving::start(server.shutdown_handle(), move || server.serve_forever())
-        };
-        for n in 0..3 {
-            unix_dgram_examine(&path, dir.path(), n);
-        }
-        serving.stop().unwrap();
-        Arc::into_inner(server).unwrap().server_close();
+        run_server(Forking::new(server), |n| {
+            unix_dgram_examine(&path, dir.path(), n)
+        });
         assert_only_child_is(foreign);
     });
 }

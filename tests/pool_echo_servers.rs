@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use socketserver::{Pool, TcpServer, UdpServer, UnixDatagramServer, UnixStreamServer};
 use support::{
-    dgram_examine, echo_datagram, echo_line, stream_examine, unix_dgram_examine,
-    unix_stream_examine, Serving,
+    dgram_examine, echo_datagram, echo_line, run_server, stream_examine, unix_dgram_examine,
+    unix_stream_examine,
 };
 
 fn error_counter() -> (
@@ -35,18 +35,9 @@ fn test_pool_tcp_server() {
         .handle_error(handle_error)
         .bind("127.0.0.1:0", || echo_line)
         .unwrap();
-    let server = Arc::new(Pool::new(server));
+    let server = Pool::new(server);
     let addr = server.local_addr().unwrap();
-    let serving = {
-        let server = Arc::clone(&server);
-        Serving::start(server.shutdown_handle(), move || server.serve_forever())
-    };
-    for _ in 0..3 {
-        stream_examine(addr);
-    }
-    serving.stop().unwrap();
-    let server = Arc::into_inner(server).unwrap();
-    server.server_close();
+    run_server(server, |_| stream_examine(addr));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
 }
 
@@ -57,17 +48,9 @@ fn test_pool_udp_server() {
         .handle_error(handle_error)
         .bind("127.0.0.1:0", || echo_datagram)
         .unwrap();
-    let server = Arc::new(Pool::new(server));
+    let server = Pool::new(server);
     let addr = server.local_addr().unwrap();
-    let serving = {
-        let server = Arc::clone(&server);
-        Serving::start(server.shutdown_handle(), move || server.serve_forever())
-    };
-    for _ in 0..3 {
-        dgram_examine(addr);
-    }
-    serving.stop().unwrap();
-    Arc::into_inner(server).unwrap().server_close();
+    run_server(server, |_| dgram_examine(addr));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
 }
 
@@ -81,11 +64,7 @@ fn test_pool_unix_stream_server() {
         .bind(&path, || echo_line)
         .unwrap();
     let server = Pool::new(server);
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for _ in 0..3 {
-        unix_stream_examine(&path);
-    }
-    serving.stop().unwrap();
+    run_server(server, |_| unix_stream_examine(&path));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
 }
 
@@ -99,10 +78,6 @@ fn test_pool_unix_datagram_server() {
         .bind(&path, || echo_datagram)
         .unwrap();
     let server = Pool::new(server);
-    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-    for n in 0..3 {
-        unix_dgram_examine(&path, dir.path(), n);
-    }
-    serving.stop().unwrap();
+    run_server(server, |n| unix_dgram_examine(&path, dir.path(), n));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
 }

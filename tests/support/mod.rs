@@ -195,6 +195,24 @@ impl Drop for Serving {
     }
 }
 
+/// Python's `run_server`: serves `server` on a thread, runs `examine` three times (with
+/// the round's number), then stops the loop and closes the server, which waits for what
+/// its concurrency model waits for (threads, workers, children).
+pub fn run_server<S: socketserver::Serve + 'static>(server: S, mut examine: impl FnMut(usize)) {
+    let server = std::sync::Arc::new(server);
+    let serving = {
+        let server = std::sync::Arc::clone(&server);
+        Serving::start(server.shutdown_handle(), move || server.serve_forever())
+    };
+    for round in 0..3 {
+        examine(round);
+    }
+    serving.stop().unwrap();
+    std::sync::Arc::into_inner(server)
+        .expect("the serving thread let go of the server")
+        .server_close();
+}
+
 /// Polls `cond` until it holds or `timeout` passes; the alternative to sleeping.
 pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
