@@ -45,7 +45,7 @@ fn test_tcp_server() {
     let addr = server.local_addr().unwrap();
     assert_eq!(server.info().server_address().as_inet(), Some(addr));
     run_server(server, |_| stream_examine(addr));
-    // The server was dropped on the serving thread: nothing listens there any more.
+    // run_server closed the server: nothing listens there any more.
     assert_refused(addr);
 }
 
