@@ -9,7 +9,9 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use socketserver::{StreamRequest, ThreadingTcpServer};
+use socketserver::ThreadingTcpServer;
+
+mod support;
 
 const CHILD_ENV: &str = "SOCKETSERVER_EMFILE_CHILD";
 /// The child's descriptor limit, and how many clients the parent opens (more than fit).
@@ -42,17 +44,8 @@ fn child_server() -> socketserver::Result<()> {
     };
     // SAFETY: setrlimit with a valid struct.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-    let server = ThreadingTcpServer::bind("127.0.0.1:0", || {
-        |req: &mut StreamRequest| {
-            let mut line = Vec::new();
-            while req.rfile.read_until(b'\n', &mut line)? > 0 {
-                req.wfile.write_all(&line)?;
-                line.clear();
-            }
-            Ok(())
-        }
-    })?
-    .daemon_threads(true);
+    let server =
+        ThreadingTcpServer::bind("127.0.0.1:0", || support::echo_lines)?.daemon_threads(true);
     let handle = server.shutdown_handle();
     std::thread::spawn(move || {
         let _ = io::copy(&mut io::stdin(), &mut io::sink());
@@ -108,14 +101,11 @@ fn server_recovers_from_emfile_without_spinning() {
         .collect();
 
     // The child fills its descriptor table with connections and stays there.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while open_fds(pid) + 1 < FD_LIMIT as usize {
-        assert!(
-            Instant::now() < deadline,
-            "the child never ran out of descriptors"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    assert!(
+        support::wait_until(Duration::from_secs(20), || open_fds(pid) + 1
+            >= FD_LIMIT as usize),
+        "the child never ran out of descriptors"
+    );
     // A measurement window, not a synchronisation: CPU used while out of descriptors.
     let before = cpu_time(pid);
     std::thread::sleep(Duration::from_secs(1));
