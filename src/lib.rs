@@ -19,32 +19,59 @@
 //! }
 //!
 //! # fn main() -> socketserver::Result<()> {
-//! let server = ThreadingTcpServer::bind("127.0.0.1:0", || Echo)?;
+//! let server = ThreadingTcpServer::builder()
+//!     .stop_on_signals(true) // Ctrl-C and SIGTERM stop it gracefully
+//!     .bind("127.0.0.1:0", || Echo)?;
 //! println!("listening on {}", server.local_addr()?);
-//! # let handle = server.shutdown_handle();
-//! # let serving = std::thread::spawn(move || server.serve_forever());
-//! # handle.shutdown();
-//! # serving.join().unwrap()?;
-//! # Ok(())
+//! # server.shutdown_handle().request_shutdown();
+//! server.run() // serve until stopped, then finish what is in progress
 //! # }
 //! ```
 //!
-//! # Map from Python
+//! # The map
+//!
+//! Every server is a [`Server<K, M, H>`](Server): a socket kind `K`, a mode `M` that
+//! processes its requests, and the handler `H` its factory makes. The aliases name the
+//! combinations, as Python's classes do:
+//!
+//! | kind \ mode | [`Iterative`] | [`Threading`] | [`Pool`] | [`Forking`] | [`EventLoop`](event::EventLoop) |
+//! | --- | --- | --- | --- | --- | --- |
+//! | [`Tcp`](server::Tcp) | [`TcpServer`] | [`ThreadingTcpServer`] | [`PoolTcpServer`] | [`ForkingTcpServer`] | [`EventLoopTcpServer`] |
+//! | [`Udp`](server::Udp) | [`UdpServer`] | [`ThreadingUdpServer`] | [`PoolUdpServer`] | [`ForkingUdpServer`] | |
+//! | [`Unix`](server::Unix) | [`UnixStreamServer`] | [`ThreadingUnixStreamServer`] | [`PoolUnixStreamServer`] | [`ForkingUnixStreamServer`] | |
+//! | [`UnixDgram`](server::UnixDgram) | [`UnixDatagramServer`] | [`ThreadingUnixDatagramServer`] | [`PoolUnixDatagramServer`] | [`ForkingUnixDatagramServer`] | |
+//! | `http::Http<Tcp>` (feature `http`) | `http::HttpServer` | `http::ThreadingHttpServer` | `http::PoolHttpServer` | `http::ForkingHttpServer` | |
+//!
+//! - Configure: [`ServerBuilder`], from any server type's `builder()`: socket options,
+//!   per-connection options, the mode's options, signals, socket activation, the drain
+//!   timeout. It is the only way; nothing is set after binding.
+//! - Customise: the handler traits. Per request, [`StreamHandler`] (with
+//!   [`StreamRequest`]: `rfile` is a [`SocketReader`], `wfile` a [`SocketWriter`]),
+//!   [`DatagramHandler`] (with [`DatagramRequest`] and its [`DatagramSocket`]),
+//!   [`EventHandler`] (with [`event::Context`]), `http::HttpHandler`; around requests,
+//!   [`HandlerFactory`] (`verify_request`, `handle_error`, `service_actions`,
+//!   `handle_timeout`), which any closure `|| handler` is.
+//! - Run and stop: `serve_forever`, `handle_request`, [`ShutdownHandle`],
+//!   `close_connections`, `close_gracefully`, `run`; the [`Serve`] trait for code that
+//!   takes any server.
+//! - Share a list of clients: [`clients::Clients`] (the chat lectures).
+//! - Addresses and errors: [`Address`], [`Error`], [`Result`].
 //!
 //! | Python `socketserver` | this crate |
 //! | --- | --- |
-//! | `BaseServer` | [`BaseServer`] |
+//! | `BaseServer` | [`Server`] (the lifecycle), [`Serve`] (for code that takes any server) |
 //! | `TCPServer`, `UDPServer` | [`TcpServer`], [`UdpServer`] |
 //! | `UnixStreamServer`, `UnixDatagramServer` | [`UnixStreamServer`], [`UnixDatagramServer`] |
 //! | `ThreadingMixIn`, `ThreadingTCPServer`, ... | [`Threading`], [`ThreadingTcpServer`], ... |
 //! | `ThreadPoolExecutor(max_workers=10)` serving sockets | [`Pool`], [`PoolTcpServer`], ... |
-//! | `ForkingMixIn`, `ForkingTCPServer`, ... | [`Forking`], [`ForkingTcpServer`], ... (Unix) |
+//! | `ForkingMixIn`, `ForkingTCPServer`, ... | [`Forking`], [`ForkingTcpServer`], ... |
 //! | `BaseRequestHandler` | [`RequestHandler`] |
 //! | `StreamRequestHandler` (`rfile`, `wfile`) | [`StreamHandler`] with [`StreamRequest`] |
 //! | `DatagramRequestHandler` | [`DatagramHandler`] with [`DatagramRequest`] |
-//! | `server.shutdown()` | [`ShutdownHandle::shutdown`] (wakes the loop at once) |
+//! | `RequestHandlerClass`, and overriding `verify_request`, `handle_error`, ... | [`HandlerFactory`] (a closure is one) |
 //! | `bind_and_activate=False`, class attributes | [`ServerBuilder`] |
-//! | overriding `verify_request`, `handle_error`, ... | closures on [`ServerBuilder`] |
+//! | `server.shutdown()` | [`ShutdownHandle::shutdown`] (wakes the loop at once) |
+//! | `except KeyboardInterrupt:` around `serve_forever()` | [`ServerBuilder::stop_on_signals`] and `run()` |
 //! | `http.server.HTTPServer`, `ThreadingHTTPServer` | `http::HttpServer`, `http::ThreadingHttpServer` |
 //! | `http.server.BaseHTTPRequestHandler` (`do_GET`, `send_response`, ...) | `http::HttpHandler` |
 //! | the lectures' `select` + `queue` loop (no socketserver class) | [`EventLoopTcpServer`] with an [`EventHandler`] ([`event`]) |
@@ -54,23 +81,33 @@
 //! # What is different from Python, on purpose
 //!
 //! - `shutdown` wakes the loop at once instead of waiting up to `poll_interval`, and
-//!   never deadlocks (from a handler, or with no loop running).
+//!   never deadlocks (from a handler, or with no loop running). A signal handler can ask
+//!   for it; `stop_on_signals` does, for SIGINT and SIGTERM.
+//! - `close_gracefully` (and `run`) stop in bounded time: idle clients are ended, replies
+//!   in progress go out, and a client that does not read cannot keep the server alive.
 //! - A handler's panic is caught and reported through `handle_error`; the server goes on.
+//!   Without a logger, `handle_error`'s default prints to stderr, as Python does.
+//! - `wfile` collects a reply and sends it in one piece when the handler next reads or
+//!   returns, so `write!` fragments do not each cost a send.
 //! - Out of file descriptors, the server backs off instead of spinning.
 //! - A datagram over `max_packet_size` is reported, not silently truncated, and an empty
 //!   `wfile` sends no empty datagram.
-//! - [`Threading::max_threads`] bounds the threads; the default backlog is `SOMAXCONN`.
+//! - `max_threads` bounds the threads; the default backlog is `SOMAXCONN`; stream servers
+//!   set `SO_REUSEADDR`, so a restarted server gets its port back at once.
 //! - [`Pool`] bounds its workers and its queue; past the queue the server stops accepting
 //!   and the listen backlog holds new clients, so none is dropped.
 //! - [`Forking`] reaps its children by pid only (Python's `waitpid(-1)` at the limit can
 //!   steal the exit status of the application's own children), frees a finished child's
 //!   slot at once, and its children close their copy of the listening socket.
-//! - Shared state goes in the handler factory's captures (an `Arc`), not in globals.
+//! - Socket activation (`LISTEN_FDS`, [`ServerBuilder::socket_activation`]): several
+//!   processes can serve one socket, and any of them can stop without refusing a client.
+//! - Shared state goes in the handler factory (an `Arc`), not in globals.
 
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![doc(test(attr(deny(warnings))))]
 
 mod address;
+pub mod clients;
 mod error;
 pub mod event;
 pub mod handler;
@@ -85,23 +122,18 @@ pub use address::Address;
 pub use error::{Error, Result};
 pub use event::{EventHandler, EventLoopTcpServer};
 pub use handler::{
-    Connection, DatagramHandler, DatagramRequest, RequestHandler, StreamHandler, StreamRequest,
+    default_handle_error, Connection, DatagramHandler, DatagramRequest, DatagramSocket,
+    HandlerFactory, RequestHandler, SocketReader, SocketWriter, StreamHandler, StreamRequest,
 };
-#[cfg(unix)]
 pub use mixin::forking::{
     ForkingTcpServer, ForkingUdpServer, ForkingUnixDatagramServer, ForkingUnixStreamServer,
 };
-pub use mixin::pool::{PoolTcpServer, PoolUdpServer};
-#[cfg(unix)]
-pub use mixin::pool::{PoolUnixDatagramServer, PoolUnixStreamServer};
-pub use mixin::threading::{ThreadingTcpServer, ThreadingUdpServer};
-#[cfg(unix)]
-pub use mixin::threading::{ThreadingUnixDatagramServer, ThreadingUnixStreamServer};
-#[cfg(unix)]
-pub use mixin::Forking;
-pub use mixin::{Pool, Threading};
-pub use server::{
-    BaseServer, Serve, ServerBuilder, ServerInfo, ShutdownHandle, TcpServer, UdpServer,
+pub use mixin::pool::{PoolTcpServer, PoolUdpServer, PoolUnixDatagramServer, PoolUnixStreamServer};
+pub use mixin::threading::{
+    ThreadingTcpServer, ThreadingUdpServer, ThreadingUnixDatagramServer, ThreadingUnixStreamServer,
 };
-#[cfg(unix)]
-pub use server::{UnixDatagramServer, UnixStreamServer};
+pub use mixin::{Forking, Pool, Threading};
+pub use server::{
+    Iterative, Mode, Serve, Server, ServerBuilder, ServerInfo, ShutdownHandle, TcpServer,
+    UdpServer, UnixDatagramServer, UnixStreamServer,
+};

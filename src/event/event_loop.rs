@@ -9,24 +9,28 @@
 
 use std::io::{self, Read};
 use std::net::SocketAddr;
+use std::os::fd::RawFd;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::event::Event;
-use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token};
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Registry, Token};
 
-use super::builder::Config;
 use super::connection::Conn;
-use super::table::Table;
+use super::mode::Config;
+use super::stats::Counters;
+use super::table::{Hooks, Shared as TableShared, Table};
 use super::{Context, EventHandler};
 use crate::handler::panic_message;
-use crate::server::{classify, AcceptError, Backoff, ShutdownState};
-use crate::{Error, Result};
+use crate::server::{classify, AcceptError, Backoff, Kind, Tcp, LISTENER, WAKE};
+use crate::{Address, Error, Result, ShutdownHandle};
 
-/// `new_poll` registers the shutdown waker as token 0.
-const WAKE: Token = Token(0);
-const LISTENER: Token = Token(1);
+/// The server's shared state, as the loop sees it: the factory (with its hooks) and the
+/// per-connection options.
+type Shared<H> = crate::server::SharedState<Tcp, H>;
+
 /// Connection `key` of the table is token `key + FIRST_CONN`.
 const FIRST_CONN: usize = 2;
 /// The one read buffer of the loop: reads are at most this large.
@@ -36,22 +40,33 @@ const READS_PER_TURN: usize = 8;
 /// Readiness events taken from the kernel per wait.
 const EVENTS_PER_WAIT: usize = 1024;
 
-pub(crate) type Factory<H> = Box<dyn Fn() -> H + Send + Sync>;
-
-/// Everything the loop owns; it lives behind the server's mutex.
-pub(crate) struct EventLoop<H> {
-    poll: Poll,
-    listener: TcpListener,
+/// Everything the loop owns between turns; it lives in the mode, behind its mutex, and
+/// outlives a serving period (connections stay open after a shutdown).
+pub(crate) struct Loop<H: EventHandler> {
+    /// For registering and deregistering connections (a handle to the server's poller).
+    registry: Registry,
     table: Table,
     /// `handlers[key]` is the handler of the table's connection `key`; kept apart from the
     /// table so a callback can hold its handler and the whole table at once.
     handlers: Vec<Option<H>>,
-    factory: Factory<H>,
+    shared: Arc<Shared<H>>,
     read_buf: Box<[u8]>,
     config: Config,
+    nodelay: bool,
     accept: AcceptState,
     /// When to look for idle connections next (with an idle timeout).
     idle_scan_at: Option<Instant>,
+}
+
+/// The factory's hooks for the table (its handler type stays out of the table).
+impl<H: Send + 'static> Hooks for Shared<H> {
+    fn report(&self, client: &Address, err: &Error) {
+        crate::server::SharedState::report(self, client, err);
+    }
+
+    fn verify(&self, client: &Address) -> bool {
+        self.factory.verify_request(client)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -63,42 +78,54 @@ struct AcceptState {
     full: bool,
 }
 
-impl<H: EventHandler> EventLoop<H> {
+impl<H: EventHandler> Loop<H> {
     pub(crate) fn new(
-        poll: Poll,
-        mut listener: TcpListener,
-        table: Table,
-        factory: Factory<H>,
+        registry: Registry,
+        shared: Arc<Shared<H>>,
         config: Config,
-    ) -> io::Result<Self> {
-        poll.registry()
-            .register(&mut listener, LISTENER, Interest::READABLE)?;
-        Ok(EventLoop {
-            poll,
-            listener,
+        counters: Arc<Counters>,
+        shutdown: ShutdownHandle,
+    ) -> Self {
+        let hooks: Arc<dyn Hooks> = Arc::clone(&shared) as Arc<dyn Hooks>;
+        let table = Table::new(TableShared {
+            limits: config.limits(),
+            counters,
+            shutdown,
+            hooks,
+        });
+        let nodelay = shared.context.options.disable_nagle_algorithm;
+        Loop {
+            registry,
             table,
             handlers: Vec::new(),
-            factory,
+            shared,
             read_buf: vec![0; READ_BUFFER].into_boxed_slice(),
             config,
+            nodelay,
             accept: AcceptState::default(),
             idle_scan_at: None,
-        })
+        }
     }
 
     /// Serves until a shutdown is requested. Connections stay open afterwards: serving
     /// again resumes them.
-    pub(crate) fn run(&mut self, shutdown: &ShutdownState) -> Result<()> {
+    pub(crate) fn run(
+        &mut self,
+        poll: &mut Poll,
+        listener: &Tcp,
+        shutdown: &ShutdownHandle,
+    ) -> Result<()> {
         let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        let listener = listener.raw_fd();
         self.table.now = Instant::now();
         if let Some(timeout) = self.config.idle_timeout {
             self.idle_scan_at = Some(self.table.now + timeout / 8);
         }
         // Clients that queued up while nothing was serving get no new edge: look now.
-        self.accept_all()?;
-        while !shutdown.is_requested() {
+        self.accept_all(listener)?;
+        while !shutdown.is_shutdown_requested() {
             let timeout = self.poll_timeout();
-            if let Err(err) = self.poll.poll(&mut events, timeout) {
+            if let Err(err) = poll.poll(&mut events, timeout) {
                 if err.kind() != io::ErrorKind::Interrupted {
                     return Err(err.into());
                 }
@@ -107,8 +134,8 @@ impl<H: EventHandler> EventLoop<H> {
             self.table.turn += 1;
             for event in events.iter() {
                 match event.token() {
-                    WAKE => {}
-                    LISTENER => self.accept_all()?,
+                    WAKE => shutdown.state().woken(),
+                    LISTENER => self.accept_all(listener)?,
                     Token(token) => self.on_event(token - FIRST_CONN, event),
                 }
             }
@@ -121,10 +148,61 @@ impl<H: EventHandler> EventLoop<H> {
             let retry_due = self.accept.retry_at.is_some_and(|at| at <= self.table.now);
             if (self.accept.full && below_max) || retry_due {
                 self.accept.retry_at = None;
-                self.accept_all()?;
+                self.accept_all(listener)?;
             }
         }
         Ok(())
+    }
+
+    /// A graceful stop, after the listening socket is gone, as the blocking modes do it:
+    /// every connection's read half is shut down, so what the client already sent is
+    /// read and handled and then the handler sees end-of-file; queued output (and what
+    /// `on_drained` adds) is written; each connection closes once it is finished. At
+    /// `deadline` the rest are closed. Returns how many were still open then.
+    pub(crate) fn drain(&mut self, poll: &mut Poll, deadline: Instant) -> usize {
+        let keys: Vec<usize> = self.table.conns.iter().map(|(key, _)| key).collect();
+        for key in keys {
+            if let Some(conn) = self.table.conns.get_mut(key) {
+                let _ = conn.socket.shutdown(std::net::Shutdown::Read);
+                // The end-of-file is read next, whether or not a new edge reports it.
+                conn.flags.wants_read = true;
+                conn.flags.hup = true;
+                self.table.pending.mark_ready(conn, key);
+            }
+        }
+        self.settle();
+        let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        while self.table.pending.live > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            let timeout = if self.table.pending.ready.is_empty() {
+                deadline - now
+            } else {
+                Duration::ZERO
+            };
+            if let Err(err) = poll.poll(&mut events, Some(timeout)) {
+                if err.kind() != io::ErrorKind::Interrupted {
+                    log::error!("polling while draining: {err}");
+                    break;
+                }
+            }
+            self.table.now = Instant::now();
+            self.table.turn += 1;
+            for event in events.iter() {
+                if let Token(token @ FIRST_CONN..) = event.token() {
+                    self.on_event(token - FIRST_CONN, event);
+                }
+            }
+            self.run_ready();
+        }
+        let left = self.table.pending.live;
+        if left > 0 {
+            log::warn!("{left} connections still had output queued at the drain timeout: closed");
+        }
+        self.close_all();
+        left
     }
 
     /// Wait for nothing while work is ready, else until the next timer.
@@ -139,7 +217,7 @@ impl<H: EventHandler> EventLoop<H> {
         next.map(|at| at.saturating_duration_since(Instant::now()))
     }
 
-    fn accept_all(&mut self) -> Result<()> {
+    fn accept_all(&mut self, listener: RawFd) -> Result<()> {
         loop {
             if let Some(max) = self.config.max_connections {
                 if self.table.conns.len() >= max {
@@ -156,10 +234,10 @@ impl<H: EventHandler> EventLoop<H> {
             if self.accept.retry_at.is_some() {
                 return Ok(());
             }
-            match self.listener.accept() {
+            match crate::sys::accept_nonblocking(listener) {
                 Ok((stream, peer)) => {
                     self.accept.backoff.resumed();
-                    self.admit(stream, peer);
+                    self.admit(TcpStream::from_std(stream), peer);
                 }
                 Err(err) => match classify(&err) {
                     AcceptError::WouldBlock => return Ok(()),
@@ -180,7 +258,7 @@ impl<H: EventHandler> EventLoop<H> {
             log::debug!("verify_request refused {peer}");
             return;
         }
-        if self.config.nodelay {
+        if self.nodelay {
             if let Err(err) = stream.set_nodelay(true) {
                 log::debug!("TCP_NODELAY on {peer}: {err}");
             }
@@ -191,7 +269,7 @@ impl<H: EventHandler> EventLoop<H> {
         let key = entry.key();
         let token = Token(key + FIRST_CONN);
         let interest = Interest::READABLE | Interest::WRITABLE;
-        if let Err(err) = self.poll.registry().register(&mut stream, token, interest) {
+        if let Err(err) = self.registry.register(&mut stream, token, interest) {
             shared.report(peer, &Error::Io(err));
             return;
         }
@@ -201,7 +279,8 @@ impl<H: EventHandler> EventLoop<H> {
         if self.handlers.len() <= key {
             self.handlers.resize_with(key + 1, || None);
         }
-        match panic::catch_unwind(AssertUnwindSafe(|| (self.factory)())) {
+        let factory = &self.shared.factory;
+        match panic::catch_unwind(AssertUnwindSafe(|| factory.make_handler())) {
             Ok(handler) => self.handlers[key] = Some(handler),
             Err(payload) => {
                 let err = Error::HandlerPanicked(panic_message(payload.as_ref()));
@@ -272,7 +351,7 @@ impl<H: EventHandler> EventLoop<H> {
                     if n < room && !conn.flags.hup {
                         conn.flags.wants_read = false;
                     }
-                    let EventLoop {
+                    let Loop {
                         table,
                         handlers,
                         read_buf,
@@ -423,7 +502,7 @@ impl<H: EventHandler> EventLoop<H> {
             return;
         };
         // Closing the descriptor would deregister it too; this keeps mio's books exact.
-        let _ = self.poll.registry().deregister(&mut conn.socket);
+        let _ = self.registry.deregister(&mut conn.socket);
         let counters = &self.table.shared.counters;
         counters.closed(conn.out.len(), conn.flags.paused);
     }
@@ -491,9 +570,9 @@ fn invoke<H>(
     table.fail(key, err);
 }
 
-impl<H> std::fmt::Debug for EventLoop<H> {
+impl<H: EventHandler> std::fmt::Debug for Loop<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventLoop")
+        f.debug_struct("Loop")
             .field("table", &self.table)
             .field("config", &self.config)
             .finish_non_exhaustive()

@@ -130,7 +130,7 @@
 //!   three. The line framing gives whole lines however the bytes were cut.
 //! - **Bounded memory.** A client that sends fast and never reads makes Python's queue
 //!   grow without limit. Here reading from a connection stops while its queue holds
-//!   [`output_limit`](EventLoopBuilder::output_limit) bytes, until the client catches up:
+//!   [`output_limit`](crate::ServerBuilder::output_limit) bytes, until the client catches up:
 //!   backpressure, the way TCP itself does it.
 //! - **No O(n) scans, no 1024 limit.** `select()` copies and scans every watched socket on
 //!   every call and cannot watch descriptors numbered 1024 or above. The poller keeps the
@@ -139,8 +139,8 @@
 //!   starve the rest.
 //! - **Lifecycle.** [`ShutdownHandle`](crate::ShutdownHandle) wakes the loop at once, a
 //!   panicking handler closes its connection only, idle connections time out
-//!   ([`idle_timeout`](EventLoopBuilder::idle_timeout)), and
-//!   [`max_connections`](EventLoopBuilder::max_connections) bounds the table.
+//!   ([`idle_timeout`](crate::ServerBuilder::idle_timeout)), and
+//!   [`max_connections`](crate::ServerBuilder::max_connections) bounds the table.
 //!
 //! # Why one thread can serve thousands of clients
 //!
@@ -174,19 +174,19 @@
 //! the mature choices, and the blocking servers' loop already uses it. mio does not appear
 //! in this crate's public API.
 
-mod builder;
 mod connection;
 mod context;
 mod event_loop;
 mod handler;
 mod lines;
+mod mode;
 mod server;
 mod stats;
 mod table;
 
-pub use builder::EventLoopBuilder;
 pub use context::{ConnectionId, Context};
 pub use handler::EventHandler;
 pub use lines::LineBuffer;
+pub use mode::{EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
 pub use server::EventLoopTcpServer;
 pub use stats::EventLoopStats;

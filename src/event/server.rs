@@ -1,30 +1,29 @@
-//! [`EventLoopTcpServer`]: the public server type, its lifecycle (`bind`,
-//! `serve_forever`, `shutdown_handle`, close on drop) around the loop in `event_loop.rs`.
+//! [`EventLoopTcpServer`]: the lifecycle of a server in the event-loop mode (`serve_forever`,
+//! a graceful stop that drains the write queues, close on drop) around the loop in
+//! `event_loop.rs`.
 
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
-use std::{fmt, io};
+use std::sync::{Arc, MutexGuard, PoisonError, TryLockError};
+use std::time::Instant;
 
-use super::builder::EventLoopBuilder;
-use super::event_loop::{EventLoop, Factory};
-use super::stats::{Counters, EventLoopStats};
-use super::table::{Shared, Table};
+use super::event_loop::Loop;
+use super::mode::EventLoop;
+use super::stats::EventLoopStats;
 use super::EventHandler;
-use crate::server::{new_poll, ShutdownState};
-use crate::{Error, Result, Serve, ShutdownHandle};
+use crate::server::{Run, Server, Tcp};
+use crate::{Error, Result};
 
 /// A TCP server that serves every connection from one thread, driven by readiness
 /// events (the select lectures' server, on epoll or kqueue through mio).
 ///
-/// Each connection gets a handler value from the factory; its
-/// [`EventHandler`] callbacks run on the thread that calls
-/// [`serve_forever`](Self::serve_forever) and queue output with
-/// [`Context::send`](super::Context::send), which never blocks. See the
+/// Each connection gets a handler value from the factory; its [`EventHandler`] callbacks
+/// run on the thread that calls [`serve_forever`](Server::serve_forever) and queue output
+/// with [`Context::send`](super::Context::send), which never blocks. See the
 /// [module documentation](super) for the model and a worked example.
 ///
-/// Dropping the server closes the listening socket and every connection (each handler's
-/// `on_close` runs). After [`ShutdownHandle::shutdown`] the connections stay open and
-/// another `serve_forever` resumes them.
+/// After [`ShutdownHandle::shutdown`] the connections stay open and another
+/// `serve_forever` resumes them. Dropping the server closes the listening socket and
+/// every connection (each handler's `on_close` runs); `close_gracefully` first lets each
+/// connection finish what it was sent and write what it queued.
 ///
 /// ```
 /// use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
@@ -41,7 +40,7 @@ use crate::{Error, Result, Serve, ShutdownHandle};
 /// let server = EventLoopTcpServer::bind("127.0.0.1:0", || Shout)?;
 /// let addr = server.local_addr()?;
 /// let handle = server.shutdown_handle();
-/// let serving = std::thread::spawn(move || server.serve_forever());
+/// let serving = std::thread::spawn(move || server.run());
 ///
 /// let mut client = std::net::TcpStream::connect(addr)?;
 /// client.write_all(b"hello\n")?;
@@ -53,131 +52,81 @@ use crate::{Error, Result, Serve, ShutdownHandle};
 /// serving.join().unwrap()?;
 /// # Ok::<(), socketserver::Error>(())
 /// ```
-pub struct EventLoopTcpServer<H: EventHandler> {
-    /// Locked for the whole of `serve_forever`; a second caller gets `AlreadyServing`.
-    event_loop: Mutex<EventLoop<H>>,
-    shutdown: Arc<ShutdownState>,
-    counters: Arc<Counters>,
-    local_addr: SocketAddr,
-}
+pub type EventLoopTcpServer<H> = Server<Tcp, EventLoop<H>, H>;
 
-impl<H: EventHandler> EventLoopTcpServer<H> {
-    /// Starts configuring a server: limits, timeouts, hooks.
-    pub fn builder() -> EventLoopBuilder<H> {
-        EventLoopBuilder::new()
-    }
-
-    /// Binds to `addr` (IPv4 or IPv6; port 0 picks a free port) with the default options.
-    /// `factory` makes one handler per connection.
-    pub fn bind<A, F>(addr: A, factory: F) -> Result<Self>
-    where
-        A: ToSocketAddrs,
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().bind(addr, factory)
-    }
-
-    pub(crate) fn new(
-        listener: TcpListener,
-        factory: Factory<H>,
-        builder: EventLoopBuilder<H>,
-    ) -> Result<Self> {
-        let local_addr = listener.local_addr()?;
-        let (poll, shutdown) = new_poll()?;
-        let counters = Arc::new(Counters::default());
-        let table = Table::new(Shared {
-            limits: builder.config.limits(),
-            counters: Arc::clone(&counters),
-            shutdown: ShutdownHandle::new(Arc::clone(&shutdown)),
-            handle_error: builder.handle_error,
-            verify_request: builder.verify_request,
-        });
-        let listener = mio::net::TcpListener::from_std(listener);
-        let event_loop = EventLoop::new(poll, listener, table, factory, builder.config)?;
-        Ok(EventLoopTcpServer {
-            event_loop: Mutex::new(event_loop),
-            shutdown,
-            counters,
-            local_addr,
-        })
-    }
-
-    /// The address the server is bound to: after binding port 0, the port it got.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.local_addr)
-    }
-
-    /// A handle that stops [`serve_forever`](Self::serve_forever) from any thread (or
-    /// from a callback, through [`Context::shutdown_handle`](super::Context::shutdown_handle)).
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle::new(Arc::clone(&self.shutdown))
-    }
-
-    /// Serves every connection on this thread until a [`ShutdownHandle`] stops it.
-    ///
-    /// The thread sleeps in the kernel until a socket is ready or a timer is due; a
-    /// shutdown wakes it at once. Errors of one connection go to `handle_error` and close
-    /// that connection only; this returns an error only when the listening socket or the
-    /// poller fails, or with [`Error::AlreadyServing`] when another thread is serving.
-    /// Out of file descriptors, it pauses accepting and retries with a growing backoff.
-    pub fn serve_forever(&self) -> Result<()> {
-        let mut event_loop = match self.event_loop.try_lock() {
-            Ok(event_loop) => event_loop,
-            Err(TryLockError::WouldBlock) => return Err(Error::AlreadyServing),
-            // Handler panics are caught inside; a poisoned lock means a bug of the loop
-            // itself, whose table is still consistent between turns.
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-        };
-        let Some(_serving) = self.shutdown.enter() else {
-            return Ok(());
-        };
-        event_loop.run(&self.shutdown)
-    }
-
+impl<H: EventHandler> Server<Tcp, EventLoop<H>, H> {
     /// How many connections are open, what is queued, and the longest queue so far.
     /// Cheap, and callable from any thread while the server serves.
     pub fn stats(&self) -> EventLoopStats {
-        self.counters.snapshot()
+        self.mode().counters.snapshot()
     }
 
-    /// How many connections are open now.
-    pub fn open_connections(&self) -> usize {
-        self.stats().open_connections
-    }
-
-    /// Closes the listening socket and every connection; the same as dropping the server.
-    pub fn server_close(self) {}
-}
-
-impl<H: EventHandler> Serve for EventLoopTcpServer<H> {
-    fn serve_forever(&self) -> Result<()> {
-        EventLoopTcpServer::serve_forever(self)
-    }
-
-    fn shutdown_handle(&self) -> ShutdownHandle {
-        EventLoopTcpServer::shutdown_handle(self)
-    }
-
-    fn server_close(self) {
-        EventLoopTcpServer::server_close(self)
+    /// The loop's state, locked; `AlreadyServing` while another thread serves.
+    fn state(&self) -> Result<MutexGuard<'_, Option<Loop<H>>>> {
+        match self.mode().state.try_lock() {
+            Ok(state) => Ok(state),
+            Err(TryLockError::WouldBlock) => Err(Error::AlreadyServing),
+            // Handler panics are caught inside; a poisoned lock means a bug of the loop
+            // itself, whose table is still consistent between turns.
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+        }
     }
 }
 
-impl<H: EventHandler> Drop for EventLoopTcpServer<H> {
+/// The event loop's `serve_forever` and stops.
+impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
+    fn serve_forever(server: &Server<Tcp, Self, H>) -> Result<()> {
+        let (core, shared, _, mode) = server.parts();
+        let mut state = server.state()?;
+        let Some(mut serving) = core.serve()? else {
+            return Ok(());
+        };
+        let event_loop = match state.as_mut() {
+            Some(event_loop) => event_loop,
+            None => state.insert(Loop::new(
+                serving.poll.registry().try_clone()?,
+                Arc::clone(shared),
+                mode.config,
+                Arc::clone(&mode.counters),
+                core.shutdown_handle(),
+            )),
+        };
+        event_loop.run(&mut serving.poll, &core.socket, &core.shutdown_handle())
+    }
+
+    /// The event loop's connections are not handled by blocking reads: this ends
+    /// nothing and returns 0; `close_gracefully` is how they end.
+    fn close_connections(_: &Server<Tcp, Self, H>) -> usize {
+        0
+    }
+
+    fn open_connections(server: &Server<Tcp, Self, H>) -> usize {
+        server.stats().open_connections
+    }
+
+    /// Closes the listening socket, shuts down the read half of every connection (what a
+    /// client already sent is still read and handled, then its handler sees
+    /// end-of-file), writes what is queued, and closes each connection once it is
+    /// finished; past the drain timeout the rest are closed.
+    fn close_gracefully(server: Server<Tcp, Self, H>) -> usize {
+        let drain_timeout = server.parts().2.drain_timeout;
+        let (core, mode) = server.into_core_and_mode();
+        let deadline = Instant::now() + drain_timeout;
+        let mut poll = core.into_poll();
+        let mut state = mode.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match state.as_mut() {
+            Some(event_loop) => event_loop.drain(&mut poll, deadline),
+            None => 0,
+        }
+    }
+}
+
+impl<H: EventHandler> Drop for EventLoop<H> {
+    /// Closing: every connection closes and each handler's `on_close` runs.
     fn drop(&mut self) {
-        let event_loop = self
-            .event_loop
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner);
-        event_loop.close_all();
-    }
-}
-
-impl<H: EventHandler> fmt::Debug for EventLoopTcpServer<H> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventLoopTcpServer")
-            .field("local_addr", &self.local_addr)
-            .field("stats", &self.counters.snapshot())
-            .finish_non_exhaustive()
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(event_loop) = state.as_mut() {
+            event_loop.close_all();
+        }
     }
 }

@@ -6,7 +6,6 @@
 //! every other connection without aliasing a socket that is being read.
 
 use std::net::SocketAddr;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 use std::{fmt, io};
@@ -15,12 +14,15 @@ use slab::Slab;
 
 use super::connection::Conn;
 use super::stats::Counters;
-use crate::handler::panic_message;
-use crate::server::default_handle_error;
 use crate::{Address, Error, ShutdownHandle};
 
-pub(crate) type HandleError = Box<dyn Fn(&Address, &Error) + Send + Sync>;
-pub(crate) type VerifyRequest = Box<dyn Fn(&Address) -> bool + Send + Sync>;
+/// The factory's hooks, as the table calls them (the handler type is the loop's business).
+pub(crate) trait Hooks: Send + Sync {
+    /// Python's `handle_error`; a panic in the hook is caught and logged.
+    fn report(&self, client: &Address, err: &Error);
+    /// Python's `verify_request`.
+    fn verify(&self, client: &Address) -> bool;
+}
 
 /// Limits every connection shares.
 #[derive(Debug, Clone, Copy)]
@@ -38,30 +40,17 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     pub(crate) counters: Arc<Counters>,
     pub(crate) shutdown: ShutdownHandle,
-    pub(crate) handle_error: Option<HandleError>,
-    pub(crate) verify_request: Option<VerifyRequest>,
+    pub(crate) hooks: Arc<dyn Hooks>,
 }
 
 impl Shared {
-    /// Python's `handle_error`; a panic in the hook itself is logged, not propagated.
+    /// Python's `handle_error`.
     pub(crate) fn report(&self, peer: SocketAddr, err: &Error) {
-        let client = Address::Inet(peer);
-        let reported = panic::catch_unwind(AssertUnwindSafe(|| match &self.handle_error {
-            Some(hook) => hook(&client, err),
-            None => default_handle_error(&client, err),
-        }));
-        if let Err(payload) = reported {
-            log::error!(
-                "handle_error panicked while reporting on {client}: {}",
-                panic_message(payload.as_ref())
-            );
-        }
+        self.hooks.report(&Address::Inet(peer), err);
     }
 
     pub(crate) fn verify(&self, peer: SocketAddr) -> bool {
-        self.verify_request
-            .as_ref()
-            .is_none_or(|verify| verify(&Address::Inet(peer)))
+        self.hooks.verify(&Address::Inet(peer))
     }
 }
 

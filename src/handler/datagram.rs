@@ -46,7 +46,7 @@ impl DatagramSocket {
             };
             match sent {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    crate::sys::wait_writable(self.raw_fd())?
+                    crate::sys::wait_fd(self.raw_fd(), libc::POLLOUT, -1)?;
                 }
                 other => return other,
             }

@@ -1,10 +1,11 @@
 //! Request handlers: Python's `BaseRequestHandler` and its stream and datagram helpers.
 //!
-//! A server makes one handler value per request with the factory it was given, then calls
-//! [`setup`](RequestHandler::setup), [`handle`](RequestHandler::handle) and
-//! [`finish`](RequestHandler::finish). Implement [`StreamHandler`] for TCP and Unix stream
-//! servers and [`DatagramHandler`] for UDP and Unix datagram servers; a closure
-//! `|req| -> io::Result<()>` is a handler too.
+//! A server makes one handler value per request with the [`HandlerFactory`] it was given
+//! (a closure `|| handler` is one), then calls [`setup`](RequestHandler::setup),
+//! [`handle`](RequestHandler::handle) and [`finish`](RequestHandler::finish). Implement
+//! [`StreamHandler`] for TCP and Unix stream servers and [`DatagramHandler`] for UDP and
+//! Unix datagram servers; a closure `|req| -> io::Result<()>` is a handler too. The hooks
+//! around requests (`verify_request`, `handle_error`, ...) are the factory's methods.
 
 use std::any::Any;
 use std::io;
@@ -12,11 +13,15 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::Error;
 
-pub mod datagram;
-pub mod stream;
+mod datagram;
+mod factory;
+mod stream;
 
-pub use datagram::{DatagramHandler, DatagramRequest};
-pub use stream::{Connection, StreamHandler, StreamRequest};
+pub use datagram::{DatagramHandler, DatagramRequest, DatagramSocket};
+pub(crate) use factory::client_went_away;
+pub use factory::{default_handle_error, HandlerFactory};
+pub(crate) use stream::Stream;
+pub use stream::{Connection, SocketReader, SocketWriter, StreamHandler, StreamRequest};
 
 /// The handler protocol every server runs (Python's `BaseRequestHandler`).
 ///
@@ -44,14 +49,14 @@ pub trait RequestHandler<R>: Send + 'static {
     }
 }
 
-/// Makes a handler with `make`, runs `setup`/`handle`/`finish` on it, catches panics, and
-/// passes every failure to `report`.
+/// Makes a handler with `factory`, runs `setup`/`handle`/`finish` on it, catches panics,
+/// and passes every failure to `report`.
 pub(crate) fn run_handler<R, H: RequestHandler<R>>(
-    make: &dyn Fn() -> H,
+    factory: &dyn HandlerFactory<Handler = H>,
     request: &mut R,
     report: &mut dyn FnMut(Error),
 ) {
-    let mut handler = match panic::catch_unwind(AssertUnwindSafe(make)) {
+    let mut handler = match panic::catch_unwind(AssertUnwindSafe(|| factory.make_handler())) {
         Ok(handler) => handler,
         Err(payload) => {
             report(Error::HandlerPanicked(panic_message(payload.as_ref())));

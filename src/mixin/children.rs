@@ -2,9 +2,9 @@
 //!
 //! Children are reaped by pid only, never with `waitpid(-1)` as Python does at its
 //! limit: that would steal the exit status of processes the application started itself.
-//! Each child writes its pid to a pipe just before it exits, so the parent learns which
-//! child is leaving without a `SIGCHLD` handler (a process-wide setting a library must not
-//! take over).
+//! Each child sends its pid on a socket pair just before it exits, so the parent learns
+//! which child is leaving without a `SIGCHLD` handler (a process-wide setting a library
+//! must not take over), and can wait for exits with a deadline.
 //!
 //! Closing connections: the parent sends SIGTERM to its children, and a child serving a
 //! connection has made SIGTERM shut down that connection's read half (see
@@ -12,9 +12,11 @@
 //! its reply and returns, as a thread's does after `BaseServer::close_connections`.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use libc::pid_t;
 
@@ -35,23 +37,6 @@ pub(crate) fn fork() -> io::Result<Forked> {
         0 => Ok(Forked::Child),
         pid => Ok(Forked::Parent(pid)),
     }
-}
-
-/// Whether `fd` is a listening socket (`SO_ACCEPTCONN`), as a stream server's is.
-pub(crate) fn is_listening(fd: RawFd) -> bool {
-    let mut accepting: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `accepting` and `len` are valid for getsockopt to write an int into.
-    let done = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_ACCEPTCONN,
-            (&mut accepting as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    done == 0 && accepting != 0
 }
 
 /// Closes the child's copy of the server's listening socket: the child never accepts,
@@ -115,17 +100,13 @@ impl SigtermBlocked {
     /// had it blocked: the child has taken it over). No allocation, no lock.
     pub(crate) fn end_reads_on_sigterm(mut self, fd: RawFd) {
         CONNECTION_FD.store(fd, Ordering::Relaxed);
-        // SAFETY: `action` is fully initialised before sigaction reads it; `end_reads` is
-        // async-signal-safe; `previous` is a valid set.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = end_reads as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            // A read or write the signal interrupts goes on (the read then sees the end).
-            action.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
-            libc::sigdelset(&mut self.previous, libc::SIGTERM);
+        // With SA_RESTART: a read or write the signal interrupts goes on (the read then
+        // sees the end). sigaction allocates nothing and takes no lock.
+        if let Err(err) = crate::sys::set_signal_handler(libc::SIGTERM, end_reads) {
+            log::warn!("child cannot take SIGTERM over: {err}");
         }
+        // SAFETY: `previous` is a valid set.
+        unsafe { libc::sigdelset(&mut self.previous, libc::SIGTERM) };
     }
 }
 
@@ -142,11 +123,20 @@ pub(crate) fn forget_connection() {
     CONNECTION_FD.store(-1, Ordering::Relaxed);
 }
 
+/// One child: its pid, and whether it serves a connection (and so takes SIGTERM as "end
+/// your reads"; a datagram child keeps SIGTERM's default action).
+#[derive(Debug, Clone, Copy)]
+struct Child {
+    pid: pid_t,
+    serves_connection: bool,
+}
+
 /// The children of one server, by pid.
 #[derive(Debug)]
 pub(crate) struct Children {
-    pids: Mutex<Vec<pid_t>>,
-    /// `None` when the pipe could not be made: exits are then found by polling only.
+    pids: Mutex<Vec<Child>>,
+    /// `None` when the socket pair could not be made: exits are then found by polling
+    /// only.
     exits: Option<ExitNotices>,
 }
 
@@ -166,7 +156,7 @@ impl Children {
     pub(crate) fn new() -> Self {
         let exits = ExitNotices::new()
             .inspect_err(|err| {
-                log::warn!("no exit pipe for child processes ({err}); finished children are noticed every poll_interval");
+                log::warn!("no exit notices from child processes ({err}); finished children are noticed every poll_interval");
             })
             .ok();
         Children {
@@ -175,13 +165,16 @@ impl Children {
         }
     }
 
-    fn pids(&self) -> MutexGuard<'_, Vec<pid_t>> {
+    fn pids(&self) -> MutexGuard<'_, Vec<Child>> {
         // A Vec of pids is never left half-changed by a panic.
         self.pids.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn add(&self, pid: pid_t) {
-        self.pids().push(pid);
+    pub(crate) fn add(&self, pid: pid_t, serves_connection: bool) {
+        self.pids().push(Child {
+            pid,
+            serves_connection,
+        });
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -196,15 +189,39 @@ impl Children {
         }
     }
 
-    /// Sends `signal` to every child not reaped yet; returns how many it reached. Holds
-    /// the list's lock meanwhile, so no pid is reaped (and reused) while it is signalled.
-    pub(crate) fn signal_all(&self, signal: libc::c_int) -> usize {
+    /// Sends `signal` to every child not reaped yet (only to those serving a connection
+    /// when `connections_only`); returns how many it reached. Holds the list's lock
+    /// meanwhile, so no pid is reaped (and reused) while it is signalled.
+    pub(crate) fn signal_all(&self, signal: libc::c_int, connections_only: bool) -> usize {
         let pids = self.pids();
         pids.iter()
+            .filter(|child| child.serves_connection || !connections_only)
             // SAFETY: kill has no memory-safety preconditions; every pid is our child,
             // alive or a zombie (not reaped), so it names no other process.
-            .filter(|&&pid| unsafe { libc::kill(pid, signal) } == 0)
+            .filter(|child| unsafe { libc::kill(child.pid, signal) } == 0)
             .count()
+    }
+
+    /// Reaps children as they exit until none is left or `deadline` passes; returns
+    /// whether none is left. Sleeps on the exit notices (or, without them, polls every
+    /// 10 ms).
+    pub(crate) fn wait_all(&self, deadline: Instant) -> bool {
+        loop {
+            self.reap(Reap::Exited);
+            if self.len() == 0 {
+                return true;
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            match &self.exits {
+                Some(exits) => {
+                    let millis = i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX);
+                    let _ = crate::sys::wait_fd(exits.read.as_raw_fd(), libc::POLLIN, millis);
+                }
+                None => std::thread::sleep(left.min(std::time::Duration::from_millis(10))),
+            }
+        }
     }
 
     /// Reaps what `how` says and logs how each child ended.
@@ -217,12 +234,12 @@ impl Children {
             .map(ExitNotices::take)
             .unwrap_or_default();
         let mut pids = self.pids();
-        pids.retain(|&pid| {
-            let block = how == Reap::All || announced.contains(&pid);
+        pids.retain(|child| {
+            let block = how == Reap::All || announced.contains(&child.pid);
             if !block && how == Reap::Announced {
                 return true;
             }
-            !wait_for(pid, block)
+            !wait_for(child.pid, block)
         });
     }
 }
@@ -274,85 +291,43 @@ fn log_exit(pid: pid_t, status: i32) {
     }
 }
 
-/// A pipe each child writes its pid to as it exits; only the parent reads it.
+/// A datagram socket pair: each child sends its pid on `write` as it exits; only the
+/// parent reads `read`. Every notice is one datagram, so notices never interleave.
 #[derive(Debug)]
 struct ExitNotices {
-    read: OwnedFd,
-    write: OwnedFd,
+    read: UnixDatagram,
+    write: UnixDatagram,
 }
 
 const PID_LEN: usize = std::mem::size_of::<pid_t>();
 
 impl ExitNotices {
     fn new() -> io::Result<Self> {
-        let mut fds: [RawFd; 2] = [-1; 2];
-        // SAFETY: `fds` has room for the two descriptors pipe writes.
-        if unsafe { libc::pipe(fds.as_mut_ptr()) } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: pipe succeeded: both descriptors are open and owned by nobody else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        for fd in [&read, &write] {
-            // Non-blocking both ways: a full pipe must not stop a child from exiting (its
-            // notice is then skipped; polling still reaps it), nor an empty one the loop.
-            set_flag(
-                fd.as_raw_fd(),
-                libc::F_GETFD,
-                libc::F_SETFD,
-                libc::FD_CLOEXEC,
-            )?;
-            set_flag(
-                fd.as_raw_fd(),
-                libc::F_GETFL,
-                libc::F_SETFL,
-                libc::O_NONBLOCK,
-            )?;
-        }
+        let (read, write) = UnixDatagram::pair()?;
+        // Non-blocking both ways: a full socket must not stop a child from exiting (its
+        // notice is then skipped; polling still reaps it), nor an empty one the loop.
+        read.set_nonblocking(true)?;
+        write.set_nonblocking(true)?;
         Ok(ExitNotices { read, write })
     }
 
+    /// One `send`: no allocation, no lock (the child may have been forked while another
+    /// thread held one).
     fn announce(&self) {
-        // SAFETY: getpid cannot fail.
-        let pid = unsafe { libc::getpid() }.to_ne_bytes();
-        // One write of PID_LEN (< PIPE_BUF) bytes is atomic: notices never interleave.
-        // SAFETY: the buffer is valid for its length.
-        let _ = unsafe { libc::write(self.write.as_raw_fd(), pid.as_ptr().cast(), PID_LEN) };
+        let pid = (std::process::id() as pid_t).to_ne_bytes();
+        let _ = self.write.send(&pid);
     }
 
     fn take(&self) -> Vec<pid_t> {
         let mut pids = Vec::new();
-        let mut buf = [0u8; PID_LEN * 64];
+        let mut buf = [0u8; PID_LEN];
         loop {
-            // SAFETY: the buffer is valid for its length.
-            let n =
-                unsafe { libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            let Ok(n) = usize::try_from(n) else {
-                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                break; // WouldBlock: nothing more
-            };
-            // Every write is PID_LEN bytes and the buffer a multiple of it, so reads
-            // return whole notices.
-            pids.extend(
-                buf[..n]
-                    .chunks_exact(PID_LEN)
-                    .filter_map(|chunk| chunk.try_into().ok())
-                    .map(pid_t::from_ne_bytes),
-            );
-            if n < buf.len() {
-                break;
+            match self.read.recv(&mut buf) {
+                Ok(PID_LEN) => pids.push(pid_t::from_ne_bytes(buf)),
+                Ok(_) => {} // not a notice: ignore
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return pids, // WouldBlock: nothing more
             }
         }
-        pids
     }
-}
-
-fn set_flag(fd: RawFd, get: i32, set: i32, flag: i32) -> io::Result<()> {
-    // SAFETY: fcntl on a descriptor we own, with integer arguments.
-    let flags = unsafe { libc::fcntl(fd, get) };
-    if flags == -1 || unsafe { libc::fcntl(fd, set, flags | flag) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }

@@ -1,176 +1,265 @@
-//! [`BaseServer`]: Python's `BaseServer`, the lifecycle every server shares.
+//! [`Server`]: Python's `BaseServer`, the lifecycle every server shares, and the serving
+//! loop of the blocking modes.
 //!
-//! One generic struct holds the socket (a [`SocketKind`]: TCP, UDP, Unix stream or Unix
-//! datagram), the handler factory and the serving loop. `TcpServer<H>` and its siblings
-//! are aliases of it; the wrappers in [`crate::mixin`] change how each request is
-//! processed, exactly as Python's mixins override `process_request`.
+//! One generic struct holds the socket (its [`SocketKind`](super::SocketKind): TCP, UDP,
+//! Unix stream or datagram), the handler factory, and the [`Mode`](super::Mode) that
+//! processes each request. `TcpServer<H>`, `ThreadingTcpServer<H>` and the rest are
+//! aliases of it; a mode changes how a request is processed, exactly as Python's mixins
+//! override `process_request`.
 
-use std::io;
-use std::marker::PhantomData;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use std::{fmt, io};
 
-use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Poll};
 
 use super::accept::{classify, AcceptError, Backoff};
-use super::hooks::Hooks;
-use super::kind::{Incoming, SocketKind};
-use super::shutdown::{new_poll, ShutdownState};
+use super::core::{Core, WAKE};
+use super::kind::{Kind, RequestContext};
+use super::mode::Blocking;
+use super::options::ServeOptions;
+use super::request::{Request, Shared};
 use super::{Serve, ServerBuilder, ServerInfo, ShutdownHandle};
-use crate::handler::{panic_message, run_handler, RequestHandler};
-use crate::mixin::ProcessRequest;
-use crate::{Address, Error, Result};
+use crate::handler::{HandlerFactory, RequestHandler};
+use crate::Result;
 
-pub(crate) const WAKE: Token = Token(0);
-const LISTENER: Token = Token(1);
+/// How long a graceful stop waits, after ending the connections left at its deadline,
+/// for their handlers to return.
+const ABORT_GRACE: Duration = Duration::from_millis(500);
 
-/// Everything a request needs once it leaves the serving loop: what makes handlers, the
-/// hooks, and what requests see of the server. Shared with the threads that run requests.
-pub(crate) struct Shared<H> {
-    factory: Box<dyn Fn() -> H + Send + Sync>,
-    pub(crate) hooks: Hooks,
-    pub(crate) context: super::kind::RequestContext,
-}
-
-/// An accepted request, ready to run on any thread or in a forked child.
-pub struct Request<K: SocketKind, H> {
-    incoming: K::Incoming,
-    shared: Arc<Shared<H>>,
-}
-
-impl<K: SocketKind, H: RequestHandler<K::Request>> Request<K, H> {
-    /// Who sent the request.
-    pub fn client_address(&self) -> &Address {
-        self.incoming.client_address()
-    }
-
-    /// Runs the handler (Python's `finish_request`, then `shutdown_request`). Every error
-    /// and panic goes to `handle_error`; nothing escapes.
-    pub(crate) fn run(self) {
-        let Request { incoming, shared } = self;
-        let address = incoming.client_address().clone();
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            let mut report = |err: Error| shared.hooks.handle_error(&address, &err);
-            match incoming.into_request(&shared.context) {
-                Ok(mut request) => {
-                    run_handler(&shared.factory, &mut request, &mut report);
-                    <K::Incoming as Incoming>::end(request, &shared.context, &mut report);
-                }
-                Err(err) => report(err),
-            }
-        }));
-        if let Err(payload) = outcome {
-            log::error!(
-                "handle_error panicked while reporting on {address}: {}",
-                panic_message(payload.as_ref())
-            );
-        }
-    }
-
-    /// Closes the request without running the handler (Python's `shutdown_request` for a
-    /// request `verify_request` refused, or one that could not be dispatched).
-    pub(crate) fn refuse(self) {
-        self.incoming.refuse();
-    }
-
-    /// The connection's descriptor (stream requests), for a forked child to end its
-    /// reads when the server closes connections.
-    #[cfg(unix)]
-    pub(crate) fn connection_fd(&self) -> Option<std::os::fd::RawFd> {
-        self.incoming.connection_fd()
-    }
-}
-
-impl<K: SocketKind, H> std::fmt::Debug for Request<K, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Request")
-            .field("client_address", self.incoming.client_address())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A server: a bound socket, a handler factory and the serving loop (Python's
-/// `BaseServer` with `TCPServer`, `UDPServer` and the Unix servers as its socket kinds).
+/// A server: a bound socket of kind `K`, the mode `M` that processes its requests, and a
+/// factory of handlers `H` (Python's `BaseServer`, with `TCPServer`, `UDPServer`, the Unix
+/// servers and the mixins as its kinds and modes).
 ///
 /// Use it through its aliases: [`TcpServer`](crate::TcpServer),
-/// [`UdpServer`](crate::UdpServer), [`UnixStreamServer`](crate::UnixStreamServer) and
-/// [`UnixDatagramServer`](crate::UnixDatagramServer). Alone it serves one request at a
-/// time on the thread that calls [`serve_forever`](Self::serve_forever); wrap it in
-/// [`Threading`](crate::Threading) (or the other wrappers in [`crate::mixin`]) to serve
-/// many at once.
+/// [`ThreadingTcpServer`](crate::ThreadingTcpServer), [`PoolUdpServer`](crate::PoolUdpServer),
+/// [`EventLoopTcpServer`](crate::EventLoopTcpServer), `http::ThreadingHttpServer`, ...
+/// Configure one with [`builder`](Self::builder); the mode's options are on the builder
+/// too.
 ///
-/// Dropping the server closes its socket (Python's `server_close`).
-pub struct BaseServer<K: SocketKind, H> {
-    socket: K,
-    shared: Arc<Shared<H>>,
-    poll: Mutex<Poll>,
-    shutdown: Arc<ShutdownState>,
-    timeout: Option<Duration>,
-    poll_interval: Duration,
+/// Dropping the server closes its socket, then waits for what its mode waits for
+/// (Python's `server_close`). [`close_gracefully`](Self::close_gracefully) bounds that
+/// wait, and [`run`](Self::run) is the whole life of a server in one call.
+pub struct Server<K: Kind, M, H> {
+    /// Dropped first: the socket closes before the mode waits for its requests.
+    core: Core<K>,
+    shared: Arc<Shared<K, H>>,
+    serve: ServeOptions,
+    mode: M,
 }
 
-impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
+impl<K: Kind, M, H> Server<K, M, H> {
     /// Starts configuring a server before its socket is bound (Python's
-    /// `bind_and_activate=False`).
-    pub fn builder() -> ServerBuilder<K, H> {
+    /// `bind_and_activate=False` and class attributes), the mode's options included.
+    pub fn builder() -> ServerBuilder<K, M, H>
+    where
+        M: Default,
+    {
         ServerBuilder::new()
     }
 
-    pub(crate) fn new<F>(socket: K, factory: F, builder: ServerBuilder<K, H>) -> Result<Self>
+    /// Binds a server to `addr` with the default options: `ToSocketAddrs` for TCP and UDP
+    /// servers (port 0 picks a free port), a path for Unix servers. `factory` makes one
+    /// handler per request (a closure `|| handler` is one).
+    pub fn bind<A, F>(addr: A, factory: F) -> Result<Self>
     where
-        F: Fn() -> H + Send + Sync + 'static,
+        M: Default,
+        K: super::Bind<A>,
+        F: HandlerFactory<Handler = H>,
     {
-        let (poll, shutdown) = new_poll()?;
-        poll.registry().register(
-            &mut SourceFd(&socket.raw_fd()),
-            LISTENER,
-            Interest::READABLE,
-        )?;
-        let info = Arc::new(ServerInfo {
-            server_address: socket.address()?,
-            shutdown: ShutdownHandle::new(Arc::clone(&shutdown)),
-        });
-        let context = super::kind::RequestContext::new(info, builder.stream.clone());
-        Ok(BaseServer {
-            socket,
-            shared: Arc::new(Shared {
-                factory: Box::new(factory),
-                hooks: builder.hooks,
-                context,
-            }),
-            poll: Mutex::new(poll),
-            shutdown,
-            timeout: builder.timeout,
-            poll_interval: builder.poll_interval,
-        })
+        Self::builder().bind(addr, factory)
+    }
+
+    pub(crate) fn from_parts(
+        core: Core<K>,
+        factory: Box<dyn HandlerFactory<Handler = H>>,
+        options: K::Options,
+        serve: ServeOptions,
+        mode: M,
+    ) -> Self {
+        let context = RequestContext::new(Arc::clone(&core.info), options);
+        Server {
+            core,
+            shared: Arc::new(Shared { factory, context }),
+            serve,
+            mode,
+        }
     }
 
     /// The address the server is bound to (Python's `server_address`): after binding port
     /// 0, the port the system picked.
     pub fn local_addr(&self) -> io::Result<K::Addr> {
-        self.socket.local_addr()
+        self.core.socket.local_addr()
     }
 
     /// A handle that stops [`serve_forever`](Self::serve_forever) from any thread.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle::new(Arc::clone(&self.shutdown))
+        self.core.shutdown_handle()
     }
 
     /// What requests see of this server: its address and a shutdown handle.
     pub fn info(&self) -> &ServerInfo {
-        &self.shared.context.server
+        &self.core.info
     }
 
-    /// Handles requests until a [`ShutdownHandle`] stops it, one at a time on this thread.
+    pub(crate) fn parts(&self) -> (&Core<K>, &Arc<Shared<K, H>>, &ServeOptions, &M) {
+        (&self.core, &self.shared, &self.serve, &self.mode)
+    }
+
+    /// Takes the server apart (a mode's graceful stop keeps the poller for a while).
+    pub(crate) fn into_core_and_mode(self) -> (Core<K>, M) {
+        (self.core, self.mode)
+    }
+
+    /// The mode, for its own methods (`active_threads`, ...).
+    pub(crate) fn mode(&self) -> &M {
+        &self.mode
+    }
+}
+
+impl<K: Kind, M: Run<K, H>, H> Server<K, M, H> {
+    /// Handles requests until a [`ShutdownHandle`] (or, with
+    /// [`stop_on_signals`](ServerBuilder::stop_on_signals), SIGINT or SIGTERM) stops it.
     ///
-    /// Each turn of the loop also runs `service_actions`. The loop sleeps in the kernel
-    /// between requests; a shutdown wakes it at once. It returns an error only when the
-    /// socket itself fails (not for a client's error, which goes to `handle_error`). When
-    /// descriptors run out (EMFILE), it backs off and resumes when some are freed.
+    /// The loop sleeps in the kernel between requests; a shutdown wakes it at once. It
+    /// returns an error only when the socket itself fails (not for a client's error,
+    /// which goes to `handle_error`), or with [`Error::AlreadyServing`] when another
+    /// thread is serving. When descriptors run out (EMFILE), it backs off and resumes when
+    /// some are freed. Blocking modes run `service_actions` on every turn.
     pub fn serve_forever(&self) -> Result<()> {
-        self.serve_forever_with(&Iterative)
+        M::serve_forever(self)
+    }
+
+    /// Ends the requests of idle clients: a handler blocked reading sees end-of-file and
+    /// returns, while a reply being written still goes out (threads: the read half of each
+    /// connection is shut down; forked children are sent SIGTERM, which does that in the
+    /// child). Returns how many connections (or children) were asked.
+    ///
+    /// Requests accepted before the call that start being served after it (waiting for a
+    /// pool worker, say) have their reads ended as they start, until the server serves
+    /// again. Datagram servers have no connections: it returns 0. The event loop's
+    /// connections end in `close_gracefully`: here it returns 0.
+    pub fn close_connections(&self) -> usize {
+        M::close_connections(self)
+    }
+
+    /// How many connections are being served now (stream servers).
+    pub fn open_connections(&self) -> usize {
+        M::open_connections(self)
+    }
+
+    /// Closes the socket and waits for what the mode waits for (Python's `server_close`);
+    /// the same as dropping the server.
+    pub fn server_close(self) {}
+
+    /// Stops the server for good, bounded in time, losing nothing that can be delivered:
+    /// closes the socket (no new requests; clients still in the listen backlog are
+    /// refused, unless other processes share the socket), ends idle connections as
+    /// [`close_connections`](Self::close_connections) does, and waits for requests in
+    /// progress to finish (the event loop: writes what is queued). Past the
+    /// [`drain_timeout`](ServerBuilder::drain_timeout) the connections left are closed (a
+    /// client that does not read its reply cannot keep the server alive). Returns how
+    /// many requests (or connections) were still running when it gave up waiting.
+    pub fn close_gracefully(self) -> usize {
+        M::close_gracefully(self)
+    }
+
+    /// The whole life of a server in one call: [`serve_forever`](Self::serve_forever)
+    /// until a shutdown (or a signal, with
+    /// [`stop_on_signals`](ServerBuilder::stop_on_signals)), then
+    /// [`close_gracefully`](Self::close_gracefully): Python's `serve_forever` inside
+    /// `with server:` and `except KeyboardInterrupt`.
+    pub fn run(self) -> Result<()> {
+        let served = self.serve_forever();
+        self.close_gracefully();
+        served
+    }
+}
+
+impl<K: Kind, M: Run<K, H>, H> Serve for Server<K, M, H> {
+    type Addr = K::Addr;
+
+    fn local_addr(&self) -> io::Result<K::Addr> {
+        Server::local_addr(self)
+    }
+
+    fn shutdown_handle(&self) -> ShutdownHandle {
+        Server::shutdown_handle(self)
+    }
+
+    fn serve_forever(&self) -> Result<()> {
+        Server::serve_forever(self)
+    }
+
+    fn close_connections(&self) -> usize {
+        Server::close_connections(self)
+    }
+
+    fn server_close(self) {}
+
+    fn close_gracefully(self) -> usize {
+        Server::close_gracefully(self)
+    }
+}
+
+pub(crate) use imp::Run;
+
+/// How a mode serves, stops and closes a server: `pub` in a private module, so it can
+/// bound the public methods while nobody else implements it.
+mod imp {
+    use super::Server;
+    use crate::server::kind::Kind;
+    use crate::server::mode::Mode;
+    use crate::Result;
+
+    /// A mode that can serve handlers `H` on kind `K`: the blocking modes for
+    /// `RequestHandler`s, the event loop for `EventHandler`s.
+    pub trait Run<K: Kind, H>: Mode + Sized {
+        fn serve_forever(server: &Server<K, Self, H>) -> Result<()>;
+        fn close_connections(server: &Server<K, Self, H>) -> usize;
+        fn open_connections(server: &Server<K, Self, H>) -> usize;
+        fn close_gracefully(server: Server<K, Self, H>) -> usize;
+    }
+}
+
+impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Run<K, H> for M {
+    fn serve_forever(server: &Server<K, M, H>) -> Result<()> {
+        server.serve_blocking()
+    }
+
+    fn close_connections(server: &Server<K, M, H>) -> usize {
+        server.mode.close_connections(&server.shared.context.connections)
+    }
+
+    fn open_connections(server: &Server<K, M, H>) -> usize {
+        server.shared.context.connections.len()
+    }
+
+    fn close_gracefully(server: Server<K, M, H>) -> usize {
+        server.close_blocking()
+    }
+}
+
+impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> {
+    /// The blocking modes' `serve_forever`.
+    fn serve_blocking(&self) -> Result<()> {
+        self.mode.start()?;
+        let Some(mut serving) = self.core.serve()? else {
+            return Ok(());
+        };
+        self.shared.context.connections.reopen();
+        let mut events = Events::with_capacity(4);
+        let mut backoff = Backoff::default();
+        while !self.core.shutdown.is_requested() {
+            let deadline = Some(Instant::now() + self.serve.poll_interval);
+            let next = self.next_request(&mut serving.poll, &mut events, &mut backoff, deadline)?;
+            if let Some(incoming) = next {
+                self.process(incoming);
+            }
+            self.mode.service_actions();
+            self.shared.factory.service_actions();
+        }
+        Ok(())
     }
 
     /// Waits for one request and handles it (Python's `handle_request`).
@@ -180,94 +269,61 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
     /// was handled (or refused by `verify_request`), and `Ok(false)` when a shutdown was
     /// requested meanwhile.
     pub fn handle_request(&self) -> Result<bool> {
-        self.handle_request_with(&Iterative)
-    }
-
-    /// Ends the requests of idle clients: shuts down the read half of every open
-    /// connection, so a handler blocked reading sees end-of-file and returns, while a
-    /// reply being written still goes out. Returns how many connections were open.
-    ///
-    /// Call it after [`ShutdownHandle::shutdown`] for a graceful stop that does not wait on
-    /// clients that stay connected. Requests accepted before the call that start being
-    /// served after it (waiting for a pool worker, say) have their reads ended as they
-    /// start, until the server serves again. Datagram servers have no connections: it
-    /// returns 0.
-    pub fn close_connections(&self) -> usize {
-        self.shared.context.connections.end_reads()
-    }
-
-    /// How many connections are being served now (stream servers).
-    pub fn open_connections(&self) -> usize {
-        self.shared.context.connections.len()
-    }
-
-    /// Closes the socket (Python's `server_close`); the same as dropping the server.
-    pub fn server_close(self) {}
-
-    /// The server socket's descriptor, for a wrapper that acts on it (a forked child
-    /// closes its copy of a listening socket).
-    pub(crate) fn raw_fd(&self) -> std::os::fd::RawFd {
-        self.socket.raw_fd()
-    }
-
-    pub(crate) fn serve_forever_with(&self, mode: &impl ProcessRequest<K, H>) -> Result<()> {
-        let mut poll = self.lock_poll()?;
-        let Some(_serving) = self.shutdown.enter() else {
-            return Ok(());
-        };
+        self.mode.start()?;
+        let mut poll = self.core.lock()?;
         self.shared.context.connections.reopen();
         let mut events = Events::with_capacity(4);
+        let deadline = self.serve.timeout.map(|t| Instant::now() + t);
         let mut backoff = Backoff::default();
-        while !self.shutdown.is_requested() {
-            let deadline = Some(Instant::now() + self.poll_interval);
-            let next = self.next_request(&mut poll, &mut events, &mut backoff, mode, deadline)?;
-            if let Some(request) = next {
-                self.process(request, mode);
-            }
-            mode.service_actions();
-            self.shared.hooks.service_actions();
-        }
-        Ok(())
-    }
-
-    pub(crate) fn handle_request_with(&self, mode: &impl ProcessRequest<K, H>) -> Result<bool> {
-        let mut poll = self.lock_poll()?;
-        self.shared.context.connections.reopen();
-        let mut events = Events::with_capacity(4);
-        let deadline = self.timeout.map(|t| Instant::now() + t);
-        let mut backoff = Backoff::default();
-        match self.next_request(&mut poll, &mut events, &mut backoff, mode, deadline)? {
-            Some(request) => {
-                self.process(request, mode);
+        match self.next_request(&mut poll, &mut events, &mut backoff, deadline)? {
+            Some(incoming) => {
+                self.process(incoming);
                 Ok(true)
             }
             None => {
-                if !self.shutdown.is_requested() {
-                    mode.handle_timeout();
-                    self.shared.hooks.handle_timeout();
+                if !self.core.shutdown.is_requested() {
+                    self.mode.handle_timeout();
+                    self.shared.factory.handle_timeout();
                 }
                 Ok(false)
             }
         }
     }
 
-    fn lock_poll(&self) -> Result<MutexGuard<'_, Poll>> {
-        match self.poll.try_lock() {
-            Ok(poll) => Ok(poll),
-            Err(TryLockError::WouldBlock) => Err(Error::AlreadyServing),
-            // A panic while polling leaves nothing half-done in the Poll itself.
-            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+    /// The blocking modes' `close_gracefully`.
+    fn close_blocking(self) -> usize {
+        let Server {
+            core,
+            shared,
+            serve,
+            mut mode,
+        } = self;
+        drop(core);
+        let connections = &shared.context.connections;
+        let deadline = Instant::now() + serve.drain_timeout;
+        mode.close_connections(connections);
+        let mut left = 0;
+        if !mode.wait_idle(Some(deadline)) {
+            left = mode.in_progress();
+            log::warn!(
+                "{left} requests still running after the drain timeout ({:?}): ending their connections",
+                serve.drain_timeout
+            );
+            mode.abort_connections(connections);
+            if !mode.wait_idle(Some(Instant::now() + ABORT_GRACE)) {
+                log::warn!("{} requests did not return; leaving them", mode.in_progress());
+            }
         }
+        mode.detach();
+        left
     }
 
     /// Python's `verify_request` + `process_request`.
-    fn process(&self, incoming: K::Incoming, mode: &impl ProcessRequest<K, H>) {
-        let request = Request {
-            incoming,
-            shared: Arc::clone(&self.shared),
-        };
-        if self.shared.hooks.verify_request(request.client_address()) {
-            mode.process_request(request);
+    fn process(&self, incoming: K::Incoming) {
+        let request = Request::new(incoming, &self.shared);
+        if self.shared.factory.verify_request(request.client_address()) {
+            let listener = K::LISTENS.then(|| self.core.raw_fd());
+            self.mode.process_request(request, listener);
         } else {
             log::debug!("verify_request refused {}", request.client_address());
             request.refuse();
@@ -284,16 +340,15 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
         poll: &mut Poll,
         events: &mut Events,
         backoff: &mut Backoff,
-        mode: &impl ProcessRequest<K, H>,
         deadline: Option<Instant>,
     ) -> Result<Option<K::Incoming>> {
         loop {
-            if self.shutdown.is_requested() {
+            if self.core.shutdown.is_requested() {
                 return Ok(None);
             }
             let mut wait_until = deadline;
-            if mode.has_capacity() {
-                match self.socket.accept() {
+            if self.mode.has_capacity() {
+                match self.core.socket.accept() {
                     Ok(incoming) => {
                         backoff.resumed();
                         return Ok(Some(incoming));
@@ -317,48 +372,26 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> BaseServer<K, H> {
                 },
                 None => None,
             };
-            if let Err(err) = poll.poll(events, timeout) {
-                if err.kind() != io::ErrorKind::Interrupted {
-                    return Err(err.into());
+            match poll.poll(events, timeout) {
+                Ok(()) => {
+                    if events.iter().any(|event| event.token() == WAKE) {
+                        self.core.shutdown.woken();
+                    }
                 }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err.into()),
             }
         }
     }
 }
 
-impl<K: SocketKind, H: RequestHandler<K::Request>> Serve for BaseServer<K, H> {
-    fn serve_forever(&self) -> Result<()> {
-        BaseServer::serve_forever(self)
-    }
-
-    fn shutdown_handle(&self) -> ShutdownHandle {
-        BaseServer::shutdown_handle(self)
-    }
-
-    fn server_close(self) {
-        BaseServer::server_close(self)
-    }
-}
-
-/// Python's plain `process_request`: run the request on the serving thread.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Iterative;
-
-impl<K: SocketKind, H: RequestHandler<K::Request>> ProcessRequest<K, H> for Iterative {
-    fn process_request(&self, request: Request<K, H>) {
-        request.run();
-    }
-}
-
-impl<K: SocketKind, H> std::fmt::Debug for BaseServer<K, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BaseServer")
-            .field("server_address", &self.shared.context.server.server_address)
-            .field("timeout", &self.timeout)
-            .field("poll_interval", &self.poll_interval)
+impl<K: Kind, M: fmt::Debug, H> fmt::Debug for Server<K, M, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("server_address", &self.core.info.server_address)
+            .field("mode", &self.mode)
+            .field("timeout", &self.serve.timeout)
+            .field("poll_interval", &self.serve.poll_interval)
             .finish_non_exhaustive()
     }
 }
-
-/// Marker so `ServerBuilder<K, H>` can name its kind and handler without owning them.
-pub(crate) type KindMarker<K> = PhantomData<fn() -> K>;

@@ -1,84 +1,146 @@
-//! [`ServerBuilder`]: options set before the socket is bound (Python's
-//! `bind_and_activate=False`, and the class attributes a subclass would override).
+//! [`ServerBuilder`]: the one way to configure a server, before its socket is bound
+//! (Python's `bind_and_activate=False`, and the class attributes a subclass would
+//! override), the mode's options included.
 
 use std::fmt;
+use std::marker::PhantomData;
+use std::os::fd::OwnedFd;
 use std::time::Duration;
 
-use super::base::KindMarker;
-use super::hooks::Hooks;
-use super::kind::SocketKind;
-use crate::handler::stream::StreamOptions;
-use crate::{Address, DatagramRequest, Error, StreamRequest};
+use super::core::Core;
+use super::kind::{Bind, Kind};
+use super::mode::Blocking;
+use super::options::{DatagramOptions, HasStreamOptions, ServeOptions, SocketOptions};
+use super::socket::take_listen_fd;
+use super::Server;
+use crate::handler::HandlerFactory;
+use crate::{Error, Result};
 
-/// Socket options applied between `socket()` and `bind()`.
-#[derive(Debug, Clone)]
-pub(crate) struct SocketOptions {
-    pub(crate) allow_reuse_address: bool,
-    pub(crate) allow_reuse_port: bool,
-    pub(crate) request_queue_size: i32,
-    pub(crate) only_v6: Option<bool>,
-}
-
-/// Configures a server before it binds. Get one from `TcpServer::builder()` (or the
-/// builder of any other server); finish with the kind's `bind`.
+/// Configures a server before it binds. Get one from the server type's `builder()`
+/// (`TcpServer::builder()`, `ThreadingTcpServer::builder()`, `EventLoopTcpServer::builder()`,
+/// ...); finish with [`bind`](Self::bind) or [`from_socket`](Self::from_socket).
+///
+/// Which options exist depends on the server: every server has the socket options and
+/// the graceful-stop ones; stream servers have the per-connection ones; datagram servers
+/// `max_packet_size`; each mode its own (`max_threads`, `max_workers`, `max_children`,
+/// `max_connections`, ...).
 ///
 /// ```
-/// use socketserver::{StreamRequest, TcpServer};
+/// use socketserver::{StreamRequest, ThreadingTcpServer};
 /// use std::time::Duration;
 ///
-/// let server = TcpServer::builder()
-///     .allow_reuse_address(true)
+/// let server = ThreadingTcpServer::builder()
+///     .max_threads(Some(64))
 ///     .request_queue_size(64)
 ///     .timeout(Some(Duration::from_millis(10)))
-///     .verify_request(|client| client.as_inet().is_some_and(|a| a.ip().is_loopback()))
+///     .connection_timeout(Some(Duration::from_secs(30)))
 ///     .bind("127.0.0.1:0", || |_: &mut StreamRequest| Ok(()))?;
 /// assert!(!server.handle_request()?); // nobody connected within the timeout
 /// # Ok::<(), socketserver::Error>(())
 /// ```
-pub struct ServerBuilder<K, H> {
+pub struct ServerBuilder<K: Kind, M, H> {
     pub(crate) socket: SocketOptions,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) poll_interval: Duration,
-    pub(crate) stream: StreamOptions,
-    pub(crate) max_packet_size: usize,
-    pub(crate) hooks: Hooks,
-    _kind: KindMarker<(K, H)>,
+    pub(crate) serve: ServeOptions,
+    pub(crate) options: K::Options,
+    pub(crate) mode: M,
+    _handler: PhantomData<fn() -> H>,
 }
 
-impl<K: SocketKind, H> ServerBuilder<K, H> {
+impl<K: Kind, M: Default, H> ServerBuilder<K, M, H> {
     pub(crate) fn new() -> Self {
         ServerBuilder {
-            socket: SocketOptions {
-                allow_reuse_address: false,
-                allow_reuse_port: false,
-                request_queue_size: libc::SOMAXCONN,
-                only_v6: None,
-            },
-            timeout: None,
-            poll_interval: Duration::from_millis(500),
-            stream: StreamOptions::default(),
-            max_packet_size: 8192,
-            hooks: Hooks::default(),
-            _kind: KindMarker::default(),
+            socket: SocketOptions::default(),
+            serve: ServeOptions::default(),
+            options: K::Options::default(),
+            mode: M::default(),
+            _handler: PhantomData,
         }
     }
+}
 
-    /// Sets `SO_REUSEADDR` before binding, so a restarted server can bind a port whose old
-    /// connections linger in TIME_WAIT. Default `false`, as in Python.
+impl<K: Kind, M, H> ServerBuilder<K, M, H> {
+    /// Binds (and, for stream servers, listens) with these options, and makes the server.
+    /// `addr` is anything `ToSocketAddrs` for TCP and UDP servers (port 0 picks a free
+    /// port), a path for Unix servers (which must not exist yet; the server removes it
+    /// when it closes). `factory` makes one handler per request (a closure `|| handler`
+    /// is one).
+    ///
+    /// With [`socket_activation`](Self::socket_activation) on and a socket passed by a
+    /// service manager, `addr` is not bound: the server serves that socket.
+    ///
+    /// A failure names the address: `cannot bind 127.0.0.1:2500: address already in use`.
+    pub fn bind<A, F>(self, addr: A, factory: F) -> Result<Server<K, M, H>>
+    where
+        K: Bind<A>,
+        F: HandlerFactory<Handler = H>,
+    {
+        if self.socket.socket_activation {
+            if let Some(fd) = take_listen_fd()? {
+                log::info!("serving the socket passed by the service manager (LISTEN_FDS)");
+                return self.adopt(fd, "inherited descriptor 3", factory);
+            }
+        }
+        let socket = K::bind_to(addr, &self.socket, &self.options)?;
+        self.finish(socket, factory)
+    }
+
+    /// Serves a socket that is already bound (and listening, for stream servers): a
+    /// `TcpListener`, `UdpSocket`, `UnixListener`, `UnixDatagram` or any `OwnedFd` of the
+    /// server's kind. The socket options of this builder are not applied; a socket of the
+    /// wrong type is refused with an error.
+    pub fn from_socket<S, F>(self, socket: S, factory: F) -> Result<Server<K, M, H>>
+    where
+        S: Into<OwnedFd>,
+        F: HandlerFactory<Handler = H>,
+    {
+        self.adopt(socket.into(), "the given socket", factory)
+    }
+
+    fn adopt<F>(self, fd: OwnedFd, what: &str, factory: F) -> Result<Server<K, M, H>>
+    where
+        F: HandlerFactory<Handler = H>,
+    {
+        let socket = K::adopt(fd, &self.options).map_err(|err| Error::bind(what, err))?;
+        self.finish(socket, factory)
+    }
+
+    fn finish<F>(self, socket: K, factory: F) -> Result<Server<K, M, H>>
+    where
+        F: HandlerFactory<Handler = H>,
+    {
+        let core = Core::new(socket, self.serve.stop_on_signals)?;
+        Ok(Server::from_parts(
+            core,
+            Box::new(factory),
+            self.options,
+            self.serve,
+            self.mode,
+        ))
+    }
+
+    /// Sets `SO_REUSEADDR` before binding, so a restarted server can bind its port while
+    /// connections of the old one linger in TIME_WAIT.
+    ///
+    /// Default: on for stream servers (TCP and the HTTP layer), off for datagram servers.
+    /// Python's default is off, for Windows, where the option lets another process take a
+    /// port in use; on Unix it only allows the restart, which is why std, Go and nginx set
+    /// it too. For UDP it would let two servers bind one port, so it stays off there.
     pub fn allow_reuse_address(mut self, allow: bool) -> Self {
-        self.socket.allow_reuse_address = allow;
+        self.socket.allow_reuse_address = Some(allow);
         self
     }
 
-    /// Sets `SO_REUSEPORT` before binding (TCP and UDP only; Linux refuses it on Unix
-    /// sockets). Default `false`.
+    /// Sets `SO_REUSEPORT` before binding (TCP and UDP; Linux refuses it on Unix
+    /// sockets), so several servers, in one process or several, listen on one port and
+    /// the kernel spreads connections between them. Default `false`.
     pub fn allow_reuse_port(mut self, allow: bool) -> Self {
         self.socket.allow_reuse_port = allow;
         self
     }
 
-    /// The listen backlog: connections the kernel queues while the server is busy.
-    /// Default `SOMAXCONN` (as in Python 3.15; Python's old 5 refused most of a burst).
+    /// The listen backlog: connections the kernel completes and holds while the server is
+    /// busy. Default `SOMAXCONN` (as in Python 3.15; Python's old 5 refused most of a
+    /// burst).
     pub fn request_queue_size(mut self, size: u32) -> Self {
         self.socket.request_queue_size = i32::try_from(size).unwrap_or(i32::MAX);
         self
@@ -91,106 +153,112 @@ impl<K: SocketKind, H> ServerBuilder<K, H> {
         self
     }
 
+    /// Socket activation, systemd's convention: when this process was passed a listening
+    /// socket (`LISTEN_PID` is its pid, `LISTEN_FDS` at least 1, the socket is descriptor
+    /// 3), `bind` serves that socket instead of binding its address. Several processes
+    /// passed the same socket share its queue of new connections: stopping one of them
+    /// refuses nobody. Default `false`.
+    pub fn socket_activation(mut self, enable: bool) -> Self {
+        self.socket.socket_activation = enable;
+        self
+    }
+
+    /// SIGINT (Ctrl-C) and SIGTERM stop the server's `serve_forever` as a
+    /// [`ShutdownHandle`](crate::ShutdownHandle) would (Python's `except
+    /// KeyboardInterrupt`). Default `false`.
+    ///
+    /// The handlers are installed when the server binds, so a signal that comes right
+    /// after is not lost. They are async-signal-safe and start no thread (one `write` to
+    /// the serving loop's wake-up descriptor), so a `Forking` server can use them. They
+    /// replace whatever the process had for these two signals.
+    pub fn stop_on_signals(mut self, enable: bool) -> Self {
+        self.serve.stop_on_signals = enable;
+        self
+    }
+
+    /// How long [`close_gracefully`](Server::close_gracefully) (and so
+    /// [`run`](Server::run)) waits for requests in progress before it ends their
+    /// connections. Default [`DEFAULT_DRAIN_TIMEOUT`](super::DEFAULT_DRAIN_TIMEOUT), 2 s.
+    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.drain_timeout = timeout;
+        self
+    }
+}
+
+impl<K: Kind, M: Blocking, H> ServerBuilder<K, M, H> {
     /// How long `handle_request` waits for a request before `handle_timeout` (Python's
     /// `BaseServer.timeout`). Default `None`: wait forever. `serve_forever` ignores it.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+        self.serve.timeout = timeout;
         self
     }
 
     /// How often `serve_forever` runs `service_actions` when idle. Default 0.5 s.
     /// Shutdown does not wait for it: the loop is woken at once.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
-        self.poll_interval = interval;
-        self
-    }
-
-    /// Decides, before the handler runs, whether to serve a client (Python's
-    /// `verify_request`). A refused request is closed without running the handler.
-    pub fn verify_request<F>(mut self, verify: F) -> Self
-    where
-        F: Fn(&Address) -> bool + Send + Sync + 'static,
-    {
-        self.hooks.verify_request = Some(Box::new(verify));
-        self
-    }
-
-    /// Receives every error and panic of a request (Python's `handle_error`). The
-    /// default, [`default_handle_error`](crate::server::default_handle_error), logs it.
-    pub fn handle_error<F>(mut self, handle: F) -> Self
-    where
-        F: Fn(&Address, &Error) + Send + Sync + 'static,
-    {
-        self.hooks.handle_error = Some(Box::new(handle));
-        self
-    }
-
-    /// Runs on every turn of `serve_forever`, at least every `poll_interval` (Python's
-    /// `service_actions`).
-    pub fn service_actions<F>(mut self, action: F) -> Self
-    where
-        F: Fn() + Send + Sync + 'static,
-    {
-        self.hooks.service_actions = Some(Box::new(action));
-        self
-    }
-
-    /// Runs when `handle_request` times out (Python's `handle_timeout`).
-    pub fn handle_timeout<F>(mut self, action: F) -> Self
-    where
-        F: Fn() + Send + Sync + 'static,
-    {
-        self.hooks.handle_timeout = Some(Box::new(action));
+        self.serve.poll_interval = interval;
         self
     }
 }
 
-impl<K: SocketKind<Request = StreamRequest>, H> ServerBuilder<K, H> {
-    /// Size of `rfile`'s buffer. Default 8192.
+impl<K: Kind, M, H> ServerBuilder<K, M, H>
+where
+    K::Options: HasStreamOptions,
+{
+    /// Sets `TCP_NODELAY` on each connection. Default `false` (on for the HTTP servers).
+    pub fn disable_nagle_algorithm(mut self, disable: bool) -> Self {
+        self.options.stream().disable_nagle_algorithm = disable;
+        self
+    }
+}
+
+impl<K: Kind, M: Blocking, H> ServerBuilder<K, M, H>
+where
+    K::Options: HasStreamOptions,
+{
+    /// Size of `rfile`'s buffer. Default
+    /// [`DEFAULT_RBUFSIZE`](super::DEFAULT_RBUFSIZE), 8192. It is allocated but not filled
+    /// in advance: an idle connection costs only what it has received.
     pub fn rbufsize(mut self, size: usize) -> Self {
-        self.stream.rbufsize = size;
+        self.options.stream().rbufsize = size;
         self
     }
 
-    /// Size of `wfile`'s buffer. Default 0: every write goes straight to the socket, as
-    /// in Python. With a buffer, `wfile` is flushed after `finish`.
+    /// How much of a reply `wfile` collects before it sends. Default
+    /// [`DEFAULT_WBUFSIZE`](super::DEFAULT_WBUFSIZE), 8192; `wfile` also sends when the
+    /// handler next reads, flushes or finishes. 0 sends every write at once (Python's
+    /// default `wbufsize = 0`, which costs a send per `write!` fragment).
     pub fn wbufsize(mut self, size: usize) -> Self {
-        self.stream.wbufsize = size;
+        self.options.stream().wbufsize = size;
         self
     }
 
     /// Read and write timeout of each connection (Python's `StreamRequestHandler.timeout`).
     /// Default `None`.
     pub fn connection_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.stream.timeout = timeout;
-        self
-    }
-
-    /// Sets `TCP_NODELAY` on each connection. Default `false`.
-    pub fn disable_nagle_algorithm(mut self, disable: bool) -> Self {
-        self.stream.disable_nagle_algorithm = disable;
+        self.options.stream().timeout = timeout;
         self
     }
 }
 
-impl<K: SocketKind<Request = DatagramRequest>, H> ServerBuilder<K, H> {
-    /// The largest datagram served, in bytes. Default 8192, as in Python. A larger
-    /// datagram is dropped and reported through `handle_error` as
+impl<K: Kind<Options = DatagramOptions>, M, H> ServerBuilder<K, M, H> {
+    /// The largest datagram served, in bytes. Default
+    /// [`DEFAULT_MAX_PACKET_SIZE`](super::DEFAULT_MAX_PACKET_SIZE), 8192, as in Python.
+    /// A larger datagram is dropped and reported through `handle_error` as
     /// [`Error::DatagramTooLarge`] (Python truncates it silently).
     pub fn max_packet_size(mut self, size: usize) -> Self {
-        self.max_packet_size = size;
+        self.options.max_packet_size = size;
         self
     }
 }
 
-impl<K, H> fmt::Debug for ServerBuilder<K, H> {
+impl<K: Kind, M: fmt::Debug, H> fmt::Debug for ServerBuilder<K, M, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerBuilder")
             .field("socket", &self.socket)
-            .field("timeout", &self.timeout)
-            .field("poll_interval", &self.poll_interval)
-            .field("stream", &self.stream)
-            .field("max_packet_size", &self.max_packet_size)
-            .finish_non_exhaustive()
+            .field("serve", &self.serve)
+            .field("options", &self.options)
+            .field("mode", &self.mode)
+            .finish()
     }
 }

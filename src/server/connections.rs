@@ -1,5 +1,6 @@
 //! The live connections of a stream server, so that closing the server can end the ones
-//! that sit idle (a handler blocked reading sees end-of-file and returns).
+//! that sit idle (a handler blocked reading sees end-of-file and returns) and, past a
+//! graceful stop's deadline, the ones whose client does not read.
 //!
 //! Ending them is sticky until the server serves again: a request accepted before but
 //! registered after (still waiting for a pool worker, or a thread not started yet) has
@@ -10,20 +11,20 @@ use std::net::Shutdown;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::Connection;
+use crate::handler::Stream;
 
 #[derive(Debug, Default)]
-pub(crate) struct Connections {
+pub struct Connections {
     next_id: AtomicU64,
     live: Mutex<Live>,
 }
 
 #[derive(Debug, Default)]
 struct Live {
-    connections: HashMap<u64, Arc<Connection>>,
-    /// Set by `end_reads`, cleared by `reopen`: connections registered meanwhile have
-    /// their reads ended at once.
-    ending: bool,
+    connections: HashMap<u64, Arc<Stream>>,
+    /// What closing has done to every connection, and does to those registered until
+    /// `reopen`: `None`, or shut down its read half, or both halves.
+    ending: Option<Shutdown>,
 }
 
 impl Connections {
@@ -32,13 +33,13 @@ impl Connections {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn register(&self, connection: &Arc<Connection>) -> u64 {
+    pub(crate) fn register(&self, stream: &Arc<Stream>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut live = self.live();
-        if live.ending {
-            let _ = connection.shutdown(Shutdown::Read);
+        if let Some(how) = live.ending {
+            let _ = stream.connection.shutdown(how);
         }
-        live.connections.insert(id, Arc::clone(connection));
+        live.connections.insert(id, Arc::clone(stream));
         id
     }
 
@@ -50,20 +51,30 @@ impl Connections {
         self.live().connections.len()
     }
 
-    /// Shuts down the read half of every live connection, and of those registered from
-    /// now until `reopen`: blocked reads return end-of-file, replies already being
-    /// written still go out.
-    pub(crate) fn end_reads(&self) -> usize {
+    fn end(&self, how: Shutdown) -> usize {
         let mut live = self.live();
-        live.ending = true;
-        for connection in live.connections.values() {
-            let _ = connection.shutdown(Shutdown::Read);
+        live.ending = Some(how);
+        for stream in live.connections.values() {
+            let _ = stream.connection.shutdown(how);
         }
         live.connections.len()
     }
 
+    /// Shuts down the read half of every live connection, and of those registered from
+    /// now until `reopen`: blocked reads return end-of-file, replies already being
+    /// written still go out.
+    pub(crate) fn end_reads(&self) -> usize {
+        self.end(Shutdown::Read)
+    }
+
+    /// Shuts down every live connection both ways (and those registered until `reopen`):
+    /// a write blocked on a client that does not read fails.
+    pub(crate) fn abort(&self) -> usize {
+        self.end(Shutdown::Both)
+    }
+
     /// The server serves again: new connections are served as usual.
     pub(crate) fn reopen(&self) {
-        self.live().ending = false;
+        self.live().ending = None;
     }
 }

@@ -1,43 +1,57 @@
-//! Servers: the shared lifecycle ([`BaseServer`]), the socket kinds (TCP, UDP, Unix
-//! stream and datagram), and what a request can see of its server ([`ServerInfo`]).
+//! Servers: [`Server`], the lifecycle every server shares, its [`ServerBuilder`], the
+//! socket kinds (TCP, UDP, Unix stream and datagram), the [`Mode`]s that process
+//! requests, and what a request can see of its server ([`ServerInfo`]).
 
 mod accept;
 mod base;
 mod builder;
 mod connections;
-mod hooks;
+mod core;
+mod datagrams;
 mod kind;
+mod mode;
+mod options;
+mod request;
 mod serve;
 mod shutdown;
+mod signal;
 mod socket;
+mod streams;
 mod tcp;
 mod udp;
-#[cfg(unix)]
 mod unix;
 
-pub use base::{BaseServer, Request};
+pub use base::Server;
 pub use builder::ServerBuilder;
-pub use hooks::default_handle_error;
-pub use kind::SocketKind;
+pub use kind::{Bind, SocketKind};
+pub use mode::{Iterative, Mode};
+pub use options::{
+    DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_PACKET_SIZE, DEFAULT_RBUFSIZE, DEFAULT_WBUFSIZE,
+};
 pub use serve::Serve;
 pub use shutdown::ShutdownHandle;
 pub use tcp::{Tcp, TcpServer};
 pub use udp::{Udp, UdpServer};
+pub use unix::{Unix, UnixDatagramServer, UnixDgram, UnixStreamServer};
 
-// The event loop (`crate::event`) reuses the socket, accept and shutdown plumbing.
+// For the modes (`crate::mixin`, `crate::event`) and the HTTP layer, which build on the core.
 pub(crate) use accept::{classify, AcceptError, Backoff};
-pub(crate) use builder::SocketOptions;
-pub(crate) use shutdown::{new_poll, ShutdownState};
+pub(crate) use connections::Connections;
+pub(crate) use core::{Core, LISTENER, WAKE};
+pub(crate) use kind::{check_adopted, BindTo, Kind, RequestContext, Sealed as KindSealed};
+pub(crate) use mode::{Blocking, Sealed as ModeSealed};
+pub(crate) use options::{HasStreamOptions, SocketOptions, StreamOptions};
+pub(crate) use base::Run;
+pub(crate) use request::{Request, Shared as SharedState};
 pub(crate) use socket::bind_inet;
-#[cfg(unix)]
-pub use unix::{UnixDatagram, UnixDatagramServer, UnixStream, UnixStreamServer};
+pub(crate) use streams::StreamIncoming;
 
 use crate::Address;
 
 /// What a request can reach of its server: the server's address and a shutdown handle.
 ///
 /// Shared application state (a chat server's client list) does not live here: the handler
-/// factory captures it, as an `Arc`, and hands it to every handler it makes.
+/// factory holds it, as an `Arc`, and hands it to every handler it makes.
 #[derive(Debug)]
 pub struct ServerInfo {
     pub(crate) server_address: Address,

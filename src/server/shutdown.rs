@@ -1,16 +1,18 @@
-//! [`ShutdownHandle`]: stop `serve_forever` from any thread, at once.
+//! [`ShutdownHandle`]: stop `serve_forever` from any thread, or from a signal handler,
+//! at once.
 //!
 //! Python's `shutdown()` sets a flag that `serve_forever` notices at its next poll, up to
 //! `poll_interval` later, and deadlocks when called from the serving thread or when nothing
-//! is serving. Here a shutdown also wakes the loop through a mio [`Waker`], returns at once
-//! on the serving thread, and returns at once when nothing is serving.
+//! is serving. Here a shutdown writes to the loop's wake-up descriptor, which the loop
+//! sleeps on with its socket: it returns at once, on the serving thread too, and when
+//! nothing is serving.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, ThreadId};
 use std::{fmt, io};
 
-use mio::Waker;
+use crate::sys::WakeFd;
 
 /// State shared between a serving loop and its shutdown handles.
 pub(crate) struct ShutdownState {
@@ -18,28 +20,48 @@ pub(crate) struct ShutdownState {
     /// The thread running `serve_forever`, if any.
     serving: Mutex<Option<ThreadId>>,
     exited: Condvar,
-    waker: Waker,
+    wake: WakeFd,
+}
+
+impl fmt::Debug for ShutdownState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShutdownState")
+            .field("requested", &self.is_requested())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ShutdownState {
-    pub(crate) fn new(waker: Waker) -> Self {
-        ShutdownState {
+    pub(crate) fn new() -> io::Result<Self> {
+        Ok(ShutdownState {
             requested: AtomicBool::new(false),
             serving: Mutex::new(None),
             exited: Condvar::new(),
-            waker,
-        }
+            wake: WakeFd::new()?,
+        })
+    }
+
+    /// The descriptor the loop's poller watches for wake-ups and stops.
+    pub(crate) fn wake_fd(&self) -> &WakeFd {
+        &self.wake
     }
 
     pub(crate) fn is_requested(&self) -> bool {
         self.requested.load(Ordering::Acquire)
     }
 
+    /// Called by the loop when its wake-up descriptor is readable: takes the wake-ups
+    /// written since, and a stop among them (from a signal handler, say) becomes a
+    /// shutdown request.
+    pub(crate) fn woken(&self) {
+        if self.wake.take_stop() {
+            self.requested.store(true, Ordering::Release);
+        }
+    }
+
     /// Wakes the serving loop without asking it to stop (a slot freed, say).
     pub(crate) fn wake(&self) {
-        if let Err(err) = self.waker.wake() {
-            log::error!("could not wake the serving loop: {err}");
-        }
+        self.wake.wake();
     }
 
     fn serving(&self) -> MutexGuard<'_, Option<ThreadId>> {
@@ -52,6 +74,7 @@ impl ShutdownState {
     pub(crate) fn enter(&self) -> Option<ServingGuard<'_>> {
         *self.serving() = Some(thread::current().id());
         let guard = ServingGuard { state: self };
+        self.woken();
         if self.is_requested() {
             return None; // the guard's drop resets the request and wakes waiters
         }
@@ -68,6 +91,8 @@ impl Drop for ServingGuard<'_> {
     fn drop(&mut self) {
         let mut serving = self.state.serving();
         *serving = None;
+        // A stop that came as the loop ended is for this serving period, not the next.
+        self.state.wake.take_stop();
         self.state.requested.store(false, Ordering::Release);
         self.state.exited.notify_all();
     }
@@ -76,7 +101,10 @@ impl Drop for ServingGuard<'_> {
 /// Stops a server's `serve_forever` loop from any thread.
 ///
 /// Get one from the server's `shutdown_handle()`; it is cheap to clone and can be moved
-/// into signal handlers and request handlers.
+/// into request handlers and other threads. [`request_shutdown`](Self::request_shutdown)
+/// is async-signal-safe: a signal handler may call it (the servers'
+/// [`stop_on_signals`](crate::ServerBuilder::stop_on_signals) does that for SIGINT and
+/// SIGTERM).
 ///
 /// ```
 /// use socketserver::{StreamRequest, TcpServer};
@@ -102,7 +130,7 @@ impl ShutdownHandle {
     ///
     /// - While a loop serves on another thread: wakes it at once (no `poll_interval`
     ///   wait) and returns after it has exited. Requests already running on other threads
-    ///   are not waited for; `server_close` does that.
+    ///   are not waited for; closing the server does that.
     /// - On the serving thread itself (from a handler of a non-threading server): asks the
     ///   loop to stop after the current request and returns at once instead of deadlocking.
     /// - When nothing is serving: returns at once, and the next `serve_forever` returns
@@ -120,14 +148,22 @@ impl ShutdownHandle {
     }
 
     /// Asks `serve_forever` to stop and returns without waiting for it.
+    ///
+    /// Async-signal-safe: an atomic store and one `write` to the loop's wake-up
+    /// descriptor, no lock and no allocation.
     pub fn request_shutdown(&self) {
         self.state.requested.store(true, Ordering::Release);
-        self.state.wake();
+        self.state.wake.stop();
     }
 
     /// Wakes the serving loop without asking it to stop.
     pub(crate) fn wake(&self) {
         self.state.wake();
+    }
+
+    /// The state behind the handle, for the signal registry.
+    pub(crate) fn state(&self) -> &Arc<ShutdownState> {
+        &self.state
     }
 
     /// Whether a shutdown was requested and the loop has not yet acted on it.
@@ -142,11 +178,4 @@ impl fmt::Debug for ShutdownHandle {
             .field("requested", &self.state.is_requested())
             .finish_non_exhaustive()
     }
-}
-
-/// Makes the poll/waker pair every server owns.
-pub(crate) fn new_poll() -> io::Result<(mio::Poll, Arc<ShutdownState>)> {
-    let poll = mio::Poll::new()?;
-    let waker = Waker::new(poll.registry(), crate::server::base::WAKE)?;
-    Ok((poll, Arc::new(ShutdownState::new(waker))))
 }

@@ -3,24 +3,25 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
-#[cfg(unix)]
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use socket2::Type;
 
-use super::kind::{SocketKind, StreamIncoming};
+use super::kind::{check_adopted, BindTo, Kind, RequestContext, Sealed, SocketKind};
+use super::options::{SocketOptions, StreamOptions};
 use super::socket::bind_inet;
-use super::{BaseServer, ServerBuilder};
-use crate::{Address, Connection, RequestHandler, Result, StreamRequest};
+use super::streams::{self, StreamIncoming};
+use super::{Iterative, Server};
+use crate::{Address, Connection, Error, Result, StreamRequest};
 
-/// The TCP socket kind: a listening socket.
+/// The TCP socket kind: a listening socket whose requests are connections.
 #[derive(Debug)]
 pub struct Tcp {
     listener: TcpListener,
 }
 
 /// A TCP server (Python's `TCPServer`): one request per connection, handled by a
-/// [`StreamHandler`](crate::StreamHandler).
+/// [`StreamHandler`](crate::StreamHandler), one at a time on the serving thread.
 ///
 /// ```
 /// use socketserver::{StreamRequest, TcpServer};
@@ -39,12 +40,27 @@ pub struct Tcp {
 /// assert_eq!(client.join().unwrap()?, "Server Saying Hi\n");
 /// # Ok::<(), socketserver::Error>(())
 /// ```
-pub type TcpServer<H> = BaseServer<Tcp, H>;
+pub type TcpServer<H> = Server<Tcp, Iterative, H>;
+
+impl Tcp {
+    /// Accepts one connection, as it is (the event loop takes it non-blocking).
+    pub(crate) fn accept_stream(&self) -> io::Result<(std::net::TcpStream, SocketAddr)> {
+        self.listener.accept()
+    }
+}
+
+impl Sealed for Tcp {}
 
 impl SocketKind for Tcp {
     type Addr = SocketAddr;
     type Request = StreamRequest;
+}
+
+impl Kind for Tcp {
     type Incoming = StreamIncoming;
+    type Options = StreamOptions;
+    const REUSE_ADDRESS: bool = true;
+    const LISTENS: bool = true;
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -65,50 +81,44 @@ impl SocketKind for Tcp {
         })
     }
 
-    #[cfg(unix)]
     fn raw_fd(&self) -> RawFd {
         self.listener.as_raw_fd()
     }
-}
 
-impl<H: RequestHandler<StreamRequest>> TcpServer<H> {
-    /// Binds a TCP server to `addr` (IPv4 or IPv6; port 0 picks a free port) with the
-    /// default options. `factory` makes one handler per connection.
-    pub fn bind<A, F>(addr: A, factory: F) -> Result<Self>
-    where
-        A: ToSocketAddrs,
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().bind(addr, factory)
-    }
-
-    /// Serves on a listener that is already bound and listening (socket activation:
-    /// `TcpListener::from(OwnedFd)` on a descriptor the service manager passed).
-    pub fn from_listener<F>(listener: TcpListener, factory: F) -> Result<Self>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().from_listener(listener, factory)
-    }
-}
-
-impl<H: RequestHandler<StreamRequest>> ServerBuilder<Tcp, H> {
-    /// Binds and listens with this builder's options.
-    pub fn bind<A, F>(self, addr: A, factory: F) -> Result<TcpServer<H>>
-    where
-        A: ToSocketAddrs,
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        let socket = bind_inet(addr, Type::STREAM, &self.socket)?;
-        self.from_listener(socket.into(), factory)
-    }
-
-    /// Serves on an existing listener; socket options of this builder are not applied.
-    pub fn from_listener<F>(self, listener: TcpListener, factory: F) -> Result<TcpServer<H>>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
+    fn adopt(fd: OwnedFd, _: &StreamOptions) -> io::Result<Self> {
+        check_adopted(&fd, libc::SOCK_STREAM, &[libc::AF_INET, libc::AF_INET6])?;
+        let listener = TcpListener::from(fd);
         listener.set_nonblocking(true)?;
-        BaseServer::new(Tcp { listener }, factory, self)
+        Ok(Tcp { listener })
+    }
+
+    fn client_address(incoming: &StreamIncoming) -> &Address {
+        &incoming.client_address
+    }
+
+    fn connection_fd(incoming: &StreamIncoming) -> Option<RawFd> {
+        Some(incoming.fd())
+    }
+
+    fn open(incoming: StreamIncoming, context: &RequestContext<StreamOptions>) -> Result<StreamRequest> {
+        incoming.open(context)
+    }
+
+    fn end(request: StreamRequest, context: &RequestContext<StreamOptions>, report: &mut dyn FnMut(Error)) {
+        streams::end(request, context, report);
+    }
+
+    fn refuse(incoming: StreamIncoming) {
+        incoming.refuse();
+    }
+}
+
+impl<A: ToSocketAddrs> BindTo<A> for Tcp {
+    fn bind_to(addr: A, socket: &SocketOptions, _: &StreamOptions) -> Result<Self> {
+        let reuse = socket.allow_reuse_address.unwrap_or(Self::REUSE_ADDRESS);
+        let socket = bind_inet(addr, Type::STREAM, socket, reuse)?;
+        let listener: TcpListener = socket.into();
+        listener.set_nonblocking(true).map_err(Error::Io)?;
+        Ok(Tcp { listener })
     }
 }

@@ -2,18 +2,19 @@
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
-#[cfg(unix)]
-use std::os::fd::RawFd;
+use std::os::fd::{OwnedFd, RawFd};
 
 use socket2::Type;
 
-use super::kind::{DatagramIncoming, DatagramReceiver, SocketKind};
+use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
+use super::kind::{check_adopted, BindTo, Kind, RequestContext, Sealed, SocketKind};
+use super::options::{DatagramOptions, SocketOptions};
 use super::socket::bind_inet;
-use super::{BaseServer, ServerBuilder};
-use crate::handler::datagram::DatagramSocket;
-use crate::{Address, DatagramRequest, RequestHandler, Result};
+use super::{Iterative, Server};
+use crate::handler::DatagramSocket;
+use crate::{Address, DatagramRequest, Error, Result};
 
-/// The UDP socket kind.
+/// The UDP socket kind: requests are datagrams.
 #[derive(Debug)]
 pub struct Udp {
     receiver: DatagramReceiver,
@@ -40,12 +41,32 @@ pub struct Udp {
 /// assert_eq!(&buf[..n], b"ping");
 /// # Ok::<(), socketserver::Error>(())
 /// ```
-pub type UdpServer<H> = BaseServer<Udp, H>;
+pub type UdpServer<H> = Server<Udp, Iterative, H>;
+
+impl Udp {
+    fn new(socket: UdpSocket, options: &DatagramOptions) -> io::Result<Self> {
+        socket.set_nonblocking(true)?;
+        let local_addr = socket.local_addr()?;
+        let receiver = DatagramReceiver::new(DatagramSocket::Udp(socket), options);
+        Ok(Udp {
+            receiver,
+            local_addr,
+        })
+    }
+}
+
+impl Sealed for Udp {}
 
 impl SocketKind for Udp {
     type Addr = SocketAddr;
     type Request = DatagramRequest;
+}
+
+impl Kind for Udp {
     type Incoming = DatagramIncoming;
+    type Options = DatagramOptions;
+    const REUSE_ADDRESS: bool = false;
+    const LISTENS: bool = false;
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         Ok(self.local_addr)
@@ -59,58 +80,38 @@ impl SocketKind for Udp {
         self.receiver.receive()
     }
 
-    #[cfg(unix)]
     fn raw_fd(&self) -> RawFd {
         self.receiver.socket.raw_fd()
     }
+
+    fn adopt(fd: OwnedFd, options: &DatagramOptions) -> io::Result<Self> {
+        check_adopted(&fd, libc::SOCK_DGRAM, &[libc::AF_INET, libc::AF_INET6])?;
+        Udp::new(UdpSocket::from(fd), options)
+    }
+
+    fn client_address(incoming: &DatagramIncoming) -> &Address {
+        &incoming.client_address
+    }
+
+    fn connection_fd(_: &DatagramIncoming) -> Option<RawFd> {
+        None
+    }
+
+    fn open(incoming: DatagramIncoming, context: &RequestContext<DatagramOptions>) -> Result<DatagramRequest> {
+        incoming.open(context)
+    }
+
+    fn end(request: DatagramRequest, _: &RequestContext<DatagramOptions>, report: &mut dyn FnMut(Error)) {
+        datagrams::end(request, report);
+    }
+
+    fn refuse(_: DatagramIncoming) {}
 }
 
-impl<H: RequestHandler<DatagramRequest>> UdpServer<H> {
-    /// Binds a UDP server to `addr` with the default options. `factory` makes one
-    /// handler per datagram.
-    pub fn bind<A, F>(addr: A, factory: F) -> Result<Self>
-    where
-        A: ToSocketAddrs,
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().bind(addr, factory)
-    }
-
-    /// Serves on a socket that is already bound.
-    pub fn from_socket<F>(socket: UdpSocket, factory: F) -> Result<Self>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().from_socket(socket, factory)
-    }
-}
-
-impl<H: RequestHandler<DatagramRequest>> ServerBuilder<Udp, H> {
-    /// Binds with this builder's options.
-    pub fn bind<A, F>(self, addr: A, factory: F) -> Result<UdpServer<H>>
-    where
-        A: ToSocketAddrs,
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        let socket = bind_inet(addr, Type::DGRAM, &self.socket)?;
-        self.from_socket(socket.into(), factory)
-    }
-
-    /// Serves on an existing socket; socket options of this builder are not applied.
-    pub fn from_socket<F>(self, socket: UdpSocket, factory: F) -> Result<UdpServer<H>>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        socket.set_nonblocking(true)?;
-        let local_addr = socket.local_addr()?;
-        let receiver = DatagramReceiver::new(DatagramSocket::Udp(socket), self.max_packet_size);
-        BaseServer::new(
-            Udp {
-                receiver,
-                local_addr,
-            },
-            factory,
-            self,
-        )
+impl<A: ToSocketAddrs> BindTo<A> for Udp {
+    fn bind_to(addr: A, socket: &SocketOptions, options: &DatagramOptions) -> Result<Self> {
+        let reuse = socket.allow_reuse_address.unwrap_or(Self::REUSE_ADDRESS);
+        let bound = bind_inet(addr, Type::DGRAM, socket, reuse)?;
+        Ok(Udp::new(bound.into(), options)?)
     }
 }

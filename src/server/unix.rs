@@ -4,16 +4,20 @@
 //! Unlike Python, a server removes the socket file it created when it is closed.
 
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use socket2::{Domain, SockAddr, Socket, Type};
+use socket2::Type;
 
-use super::kind::{DatagramIncoming, DatagramReceiver, SocketKind, StreamIncoming};
-use super::{BaseServer, ServerBuilder};
-use crate::handler::datagram::DatagramSocket;
-use crate::{Address, Connection, DatagramRequest, RequestHandler, Result, StreamRequest};
+use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
+use super::kind::{check_adopted, BindTo, Kind, RequestContext, Sealed, SocketKind};
+use super::options::{DatagramOptions, SocketOptions, StreamOptions};
+use super::socket::bind_unix;
+use super::streams::{self, StreamIncoming};
+use super::{Iterative, Server};
+use crate::handler::DatagramSocket;
+use crate::{Address, Connection, DatagramRequest, Error, Result, StreamRequest};
 
 /// Removes the socket file a server bound, when the server goes.
 #[derive(Debug)]
@@ -27,18 +31,9 @@ impl Drop for OwnedPath {
     }
 }
 
-fn bind_unix(path: &Path, ty: Type, backlog: Option<i32>) -> io::Result<Socket> {
-    let socket = Socket::new(Domain::UNIX, ty, None)?;
-    socket.bind(&SockAddr::unix(path)?)?;
-    if let Some(backlog) = backlog {
-        socket.listen(backlog)?;
-    }
-    Ok(socket)
-}
-
 /// The Unix stream socket kind: a listening socket bound to a path.
 #[derive(Debug)]
-pub struct UnixStream {
+pub struct Unix {
     listener: net::UnixListener,
     _path: OwnedPath,
 }
@@ -67,12 +62,20 @@ pub struct UnixStream {
 /// assert_eq!(reply, "hello\n");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type UnixStreamServer<H> = BaseServer<UnixStream, H>;
+pub type UnixStreamServer<H> = Server<Unix, Iterative, H>;
 
-impl SocketKind for UnixStream {
+impl Sealed for Unix {}
+
+impl SocketKind for Unix {
     type Addr = SocketAddr;
     type Request = StreamRequest;
+}
+
+impl Kind for Unix {
     type Incoming = StreamIncoming;
+    type Options = StreamOptions;
+    const REUSE_ADDRESS: bool = false;
+    const LISTENS: bool = true;
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -95,73 +98,55 @@ impl SocketKind for UnixStream {
     fn raw_fd(&self) -> RawFd {
         self.listener.as_raw_fd()
     }
-}
 
-impl<H: RequestHandler<StreamRequest>> UnixStreamServer<H> {
-    /// Binds to `path` (which must not exist yet) and listens.
-    pub fn bind<P: AsRef<Path>, F>(path: P, factory: F) -> Result<Self>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().bind(path, factory)
-    }
-
-    /// Serves on a listener that is already bound and listening. Its socket file is left
-    /// in place when the server closes.
-    pub fn from_listener<F>(listener: net::UnixListener, factory: F) -> Result<Self>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().from_listener(listener, factory)
-    }
-}
-
-impl<H: RequestHandler<StreamRequest>> ServerBuilder<UnixStream, H> {
-    /// Binds to `path` and listens with this builder's backlog.
-    pub fn bind<P, F>(self, path: P, factory: F) -> Result<UnixStreamServer<H>>
-    where
-        P: AsRef<Path>,
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        let path = path.as_ref();
-        let socket = bind_unix(path, Type::STREAM, Some(self.socket.request_queue_size))?;
-        let owned = OwnedPath(Some(path.to_owned()));
-        self.adopt(socket.into(), owned, factory)
-    }
-
-    /// Serves on an existing listener.
-    pub fn from_listener<F>(
-        self,
-        listener: net::UnixListener,
-        factory: F,
-    ) -> Result<UnixStreamServer<H>>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        self.adopt(listener, OwnedPath(None), factory)
-    }
-
-    fn adopt<F>(
-        self,
-        listener: net::UnixListener,
-        path: OwnedPath,
-        factory: F,
-    ) -> Result<UnixStreamServer<H>>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
+    /// An adopted socket's file is left in place when the server closes.
+    fn adopt(fd: OwnedFd, _: &StreamOptions) -> io::Result<Self> {
+        check_adopted(&fd, libc::SOCK_STREAM, &[libc::AF_UNIX])?;
+        let listener = net::UnixListener::from(fd);
         listener.set_nonblocking(true)?;
-        let kind = UnixStream {
+        Ok(Unix {
             listener,
-            _path: path,
-        };
-        BaseServer::new(kind, factory, self)
+            _path: OwnedPath(None),
+        })
+    }
+
+    fn client_address(incoming: &StreamIncoming) -> &Address {
+        &incoming.client_address
+    }
+
+    fn connection_fd(incoming: &StreamIncoming) -> Option<RawFd> {
+        Some(incoming.fd())
+    }
+
+    fn open(incoming: StreamIncoming, context: &RequestContext<StreamOptions>) -> Result<StreamRequest> {
+        incoming.open(context)
+    }
+
+    fn end(request: StreamRequest, context: &RequestContext<StreamOptions>, report: &mut dyn FnMut(Error)) {
+        streams::end(request, context, report);
+    }
+
+    fn refuse(incoming: StreamIncoming) {
+        incoming.refuse();
+    }
+}
+
+impl<P: AsRef<Path>> BindTo<P> for Unix {
+    fn bind_to(path: P, socket: &SocketOptions, _: &StreamOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let listener: net::UnixListener = bind_unix(path, Type::STREAM, socket)?.into();
+        let owned = OwnedPath(Some(path.to_owned()));
+        listener.set_nonblocking(true)?;
+        Ok(Unix {
+            listener,
+            _path: owned,
+        })
     }
 }
 
 /// The Unix datagram socket kind: a datagram socket bound to a path.
 #[derive(Debug)]
-pub struct UnixDatagram {
+pub struct UnixDgram {
     receiver: DatagramReceiver,
     local_addr: SocketAddr,
     _path: OwnedPath,
@@ -189,12 +174,33 @@ pub struct UnixDatagram {
 /// assert_eq!(&buf[..n], b"HI");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type UnixDatagramServer<H> = BaseServer<UnixDatagram, H>;
+pub type UnixDatagramServer<H> = Server<UnixDgram, Iterative, H>;
 
-impl SocketKind for UnixDatagram {
+impl UnixDgram {
+    fn new(socket: net::UnixDatagram, path: OwnedPath, options: &DatagramOptions) -> io::Result<Self> {
+        socket.set_nonblocking(true)?;
+        let local_addr = socket.local_addr()?;
+        let receiver = DatagramReceiver::new(DatagramSocket::Unix(socket), options);
+        Ok(UnixDgram {
+            receiver,
+            local_addr,
+            _path: path,
+        })
+    }
+}
+
+impl Sealed for UnixDgram {}
+
+impl SocketKind for UnixDgram {
     type Addr = SocketAddr;
     type Request = DatagramRequest;
+}
+
+impl Kind for UnixDgram {
     type Incoming = DatagramIncoming;
+    type Options = DatagramOptions;
+    const REUSE_ADDRESS: bool = false;
+    const LISTENS: bool = false;
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         Ok(self.local_addr.clone())
@@ -211,37 +217,36 @@ impl SocketKind for UnixDatagram {
     fn raw_fd(&self) -> RawFd {
         self.receiver.socket.raw_fd()
     }
-}
 
-impl<H: RequestHandler<DatagramRequest>> UnixDatagramServer<H> {
-    /// Binds to `path` (which must not exist yet).
-    pub fn bind<P: AsRef<Path>, F>(path: P, factory: F) -> Result<Self>
-    where
-        F: Fn() -> H + Send + Sync + 'static,
-    {
-        Self::builder().bind(path, factory)
+    fn adopt(fd: OwnedFd, options: &DatagramOptions) -> io::Result<Self> {
+        check_adopted(&fd, libc::SOCK_DGRAM, &[libc::AF_UNIX])?;
+        UnixDgram::new(net::UnixDatagram::from(fd), OwnedPath(None), options)
     }
+
+    fn client_address(incoming: &DatagramIncoming) -> &Address {
+        &incoming.client_address
+    }
+
+    fn connection_fd(_: &DatagramIncoming) -> Option<RawFd> {
+        None
+    }
+
+    fn open(incoming: DatagramIncoming, context: &RequestContext<DatagramOptions>) -> Result<DatagramRequest> {
+        incoming.open(context)
+    }
+
+    fn end(request: DatagramRequest, _: &RequestContext<DatagramOptions>, report: &mut dyn FnMut(Error)) {
+        datagrams::end(request, report);
+    }
+
+    fn refuse(_: DatagramIncoming) {}
 }
 
-impl<H: RequestHandler<DatagramRequest>> ServerBuilder<UnixDatagram, H> {
-    /// Binds to `path` with this builder's options.
-    pub fn bind<P, F>(self, path: P, factory: F) -> Result<UnixDatagramServer<H>>
-    where
-        P: AsRef<Path>,
-        F: Fn() -> H + Send + Sync + 'static,
-    {
+impl<P: AsRef<Path>> BindTo<P> for UnixDgram {
+    fn bind_to(path: P, socket: &SocketOptions, options: &DatagramOptions) -> Result<Self> {
         let path = path.as_ref();
-        let socket = bind_unix(path, Type::DGRAM, None)?;
+        let bound: net::UnixDatagram = bind_unix(path, Type::DGRAM, socket)?.into();
         let owned = OwnedPath(Some(path.to_owned()));
-        let socket: net::UnixDatagram = socket.into();
-        socket.set_nonblocking(true)?;
-        let local_addr = socket.local_addr()?;
-        let receiver = DatagramReceiver::new(DatagramSocket::Unix(socket), self.max_packet_size);
-        let kind = UnixDatagram {
-            receiver,
-            local_addr,
-            _path: owned,
-        };
-        BaseServer::new(kind, factory, self)
+        Ok(UnixDgram::new(bound, owned, options)?)
     }
 }

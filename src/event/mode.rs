@@ -1,0 +1,137 @@
+//! [`EventLoop`]: the event-driven mode and its options, set on the server's builder.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use std::fmt;
+
+use super::event_loop::Loop;
+use super::stats::Counters;
+use super::table::Limits;
+use super::EventHandler;
+use crate::server::{Mode, ModeSealed, ServerBuilder, Tcp};
+
+/// Serves every connection from one thread, driven by readiness events (the select
+/// lectures' server, on epoll or kqueue through mio): the mode of
+/// [`EventLoopTcpServer`](super::EventLoopTcpServer).
+///
+/// Its handlers are [`EventHandler`](super::EventHandler)s, whose callbacks never block.
+/// Its options are on the server's builder: `max_connections`, `idle_timeout`,
+/// `output_limit`, `slow_reader_limit`, `max_line_length`.
+pub struct EventLoop<H: EventHandler> {
+    pub(crate) config: Config,
+    pub(crate) counters: Arc<Counters>,
+    /// The connections and their handlers, made by the first `serve_forever` and kept
+    /// between serving periods; locked while serving.
+    pub(crate) state: Mutex<Option<Loop<H>>>,
+}
+
+/// The options the loop itself reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Config {
+    pub(crate) max_connections: Option<usize>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) output_limit: usize,
+    pub(crate) slow_reader_limit: Option<usize>,
+    pub(crate) max_line_length: usize,
+}
+
+/// Default [`output_limit`](ServerBuilder::output_limit): 1 MiB.
+pub const DEFAULT_OUTPUT_LIMIT: usize = 1024 * 1024;
+/// Default [`max_line_length`](ServerBuilder::max_line_length): 1 MiB.
+pub const DEFAULT_MAX_LINE_LENGTH: usize = 1024 * 1024;
+
+impl Config {
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            output_limit: self.output_limit,
+            slow_reader_limit: self
+                .slow_reader_limit
+                .unwrap_or(self.output_limit.saturating_mul(4)),
+            max_line_length: self.max_line_length,
+        }
+    }
+}
+
+impl<H: EventHandler> Default for EventLoop<H> {
+    fn default() -> Self {
+        EventLoop {
+            config: Config {
+                max_connections: None,
+                idle_timeout: None,
+                output_limit: DEFAULT_OUTPUT_LIMIT,
+                slow_reader_limit: None,
+                max_line_length: DEFAULT_MAX_LINE_LENGTH,
+            },
+            counters: Arc::default(),
+            state: Mutex::new(None),
+        }
+    }
+}
+
+impl<H: EventHandler> ModeSealed for EventLoop<H> {}
+impl<H: EventHandler> Mode for EventLoop<H> {}
+
+impl<H: EventHandler> fmt::Debug for EventLoop<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("config", &self.config)
+            .field("stats", &self.counters.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H: EventHandler> ServerBuilder<Tcp, EventLoop<H>, H> {
+    /// The most connections held at once. Default `None`: as many as there are file
+    /// descriptors.
+    ///
+    /// At the limit the server stops accepting: new clients wait in the kernel's listen
+    /// backlog ([`request_queue_size`](Self::request_queue_size)) — their `connect`
+    /// succeeds, but nothing is read from them — and are accepted, oldest first, as
+    /// connections close. Nobody is turned away; a client that gives up waiting just
+    /// leaves the backlog.
+    pub fn max_connections(mut self, max: Option<usize>) -> Self {
+        self.mode.config.max_connections = max.map(|max| max.max(1));
+        self
+    }
+
+    /// Closes a connection on which no byte has moved, in or out, for this long (a client
+    /// that stopped reading while output is queued counts as idle). Default `None`.
+    /// Idle connections are looked for at most every eighth of the timeout, so one closes
+    /// between `timeout` and `timeout * 9 / 8` after its last byte.
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.mode.config.idle_timeout = timeout.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Backpressure: the server stops reading from a connection while this many bytes of
+    /// its output are queued, and reads again once the queue is below half of it. Default
+    /// [`EventLoop::DEFAULT_OUTPUT_LIMIT`], 1 MiB. At least 1.
+    ///
+    /// A read never takes more than the room left below the limit, so a handler that
+    /// replies with no more bytes than it reads (an echo) never has more than this queued,
+    /// however slowly its client reads. Line handlers can be over by one line.
+    pub fn output_limit(mut self, bytes: usize) -> Self {
+        self.mode.config.output_limit = bytes.max(1);
+        self
+    }
+
+    /// For relays: a connection that other connections' `send_to` or `broadcast` would
+    /// give more than this many queued bytes is closed as too slow, so that one client
+    /// that does not read cannot hold the others back or grow the server's memory.
+    /// Default four times the [`output_limit`](Self::output_limit).
+    pub fn slow_reader_limit(mut self, bytes: usize) -> Self {
+        self.mode.config.slow_reader_limit = Some(bytes.max(1));
+        self
+    }
+
+    /// The longest line the default line framing ([`EventHandler::on_line`]) accepts, in
+    /// bytes before the `\n`. A longer line closes the connection with an `InvalidData`
+    /// error. Default [`DEFAULT_MAX_LINE_LENGTH`], 1 MiB. Only the unfinished
+    /// line is buffered, so memory per connection is bounded by this.
+    ///
+    /// [`EventHandler::on_line`]: super::EventHandler::on_line
+    pub fn max_line_length(mut self, bytes: usize) -> Self {
+        self.mode.config.max_line_length = bytes;
+        self
+    }
+}
