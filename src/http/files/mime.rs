@@ -39,7 +39,9 @@ pub(crate) fn content_type(path: &Path) -> &'static str {
     {
         return value;
     }
-    mime_guess::from_ext(ext).first_raw().unwrap_or(OCTET_STREAM)
+    mime_guess::from_ext(ext)
+        .first_raw()
+        .unwrap_or(OCTET_STREAM)
 }
 
 #[cfg(test)]

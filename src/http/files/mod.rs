@@ -9,3 +9,4 @@
 //! comes next.
 
 pub(crate) mod mime;
+pub(crate) mod path;
