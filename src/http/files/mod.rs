@@ -10,3 +10,4 @@
 
 pub(crate) mod mime;
 pub(crate) mod path;
+pub(crate) mod range;
