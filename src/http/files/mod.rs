@@ -8,6 +8,7 @@
 //! directory) so it can be tested alone; the HTTP handler that puts them together
 //! comes next.
 
+pub(crate) mod conditional;
 pub(crate) mod mime;
 pub(crate) mod path;
 pub(crate) mod range;
