@@ -9,6 +9,7 @@
 //! comes next.
 
 pub(crate) mod conditional;
+pub(crate) mod listing;
 pub(crate) mod mime;
 pub(crate) mod path;
 pub(crate) mod range;
