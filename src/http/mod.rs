@@ -284,6 +284,8 @@
 //!   `500` when nothing was sent, then reported through `handle_error`.
 //! - The access log goes through `log` at info level, not to `stderr`.
 
+mod chunked;
+mod files;
 mod handler;
 mod head;
 mod headers;
