@@ -1,8 +1,8 @@
 //! [`EventLoop`]: the event-driven mode and its options, set on the server's builder.
 
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use std::fmt;
 
 use super::event_loop::Loop;
 use super::stats::Counters;

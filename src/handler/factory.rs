@@ -102,7 +102,7 @@ pub fn default_handle_error(client: &Address, err: &Error) {
 }
 
 /// A reset or a broken pipe: the client left, which is how connections end.
-pub(crate) fn client_went_away(err: &Error) -> bool {
+fn client_went_away(err: &Error) -> bool {
     matches!(
         err.io_error().map(io::Error::kind),
         Some(

@@ -18,7 +18,6 @@ mod factory;
 mod stream;
 
 pub use datagram::{DatagramHandler, DatagramRequest, DatagramSocket};
-pub(crate) use factory::client_went_away;
 pub use factory::{default_handle_error, HandlerFactory};
 pub(crate) use stream::Stream;
 pub use stream::{Connection, SocketReader, SocketWriter, StreamHandler, StreamRequest};

@@ -158,49 +158,47 @@ impl Stream {
     /// connection (a relay's writer). The lock keeps the two from interleaving bytes.
     pub(crate) fn send(&self, data: &[u8]) -> io::Result<()> {
         let mut pending = self.pending();
-        let sent = if pending.is_empty() {
-            (&self.connection).write_all(data)
-        } else {
-            write_all_vectored(&self.connection, &pending, data)
-        };
+        let sent = write_all_slices(&self.connection, &[&pending, data]);
         *pending = Vec::new();
         sent
     }
 
-    fn write(&self, data: &[u8]) -> io::Result<()> {
+    /// `wfile`'s write: collects what fits, or sends what is pending and `data` at once.
+    fn write(&self, data: &[&[u8]]) -> io::Result<()> {
         let mut pending = self.pending();
-        if pending.len() + data.len() <= self.wbufsize {
+        let len: usize = data.iter().map(|d| d.len()).sum();
+        if pending.len() + len <= self.wbufsize {
             if pending.capacity() == 0 {
                 pending.reserve_exact(self.wbufsize);
             }
-            pending.extend_from_slice(data);
+            for piece in data {
+                pending.extend_from_slice(piece);
+            }
             return Ok(());
         }
         // Too much to hold: send what is pending and this in one call.
-        let sent = if pending.is_empty() {
-            (&self.connection).write_all(data)
-        } else {
-            write_all_vectored(&self.connection, &pending, data)
-        };
+        let mut slices = Vec::with_capacity(data.len() + 1);
+        slices.push(&pending[..]);
+        slices.extend_from_slice(data);
+        let sent = write_all_slices(&self.connection, &slices);
+        drop(slices);
         *pending = Vec::new();
         sent
     }
 }
 
-/// Writes `first` then `second` with as few calls as the socket allows.
-fn write_all_vectored(mut to: &Connection, first: &[u8], second: &[u8]) -> io::Result<()> {
-    let total = first.len() + second.len();
-    let mut done = 0;
-    while done < total {
-        let n = if done < first.len() {
-            let bufs = [io::IoSlice::new(&first[done..]), io::IoSlice::new(second)];
-            to.write_vectored(&bufs)
-        } else {
-            to.write(&second[done - first.len()..])
-        };
-        match n {
+/// Writes every slice, in order, with as few `writev` calls as the socket allows.
+fn write_all_slices(mut to: &Connection, slices: &[&[u8]]) -> io::Result<()> {
+    let mut bufs: Vec<io::IoSlice<'_>> = slices
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| io::IoSlice::new(s))
+        .collect();
+    let mut bufs = &mut bufs[..];
+    while !bufs.is_empty() {
+        match to.write_vectored(bufs) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => done += n,
+            Ok(n) => io::IoSlice::advance_slices(&mut bufs, n),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(err),
         }
@@ -282,8 +280,16 @@ pub struct SocketWriter {
 
 impl Write for SocketWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.stream.write(data)?;
+        self.stream.write(&[data])?;
         Ok(data.len())
+    }
+
+    /// All of `bufs`, collected or sent in one call: a part's header, body and trailer
+    /// never go out as separate small packets.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let slices: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
+        self.stream.write(&slices)?;
+        Ok(slices.iter().map(|s| s.len()).sum())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -357,10 +363,7 @@ impl StreamRequest {
     /// reporting.
     pub(crate) fn flush_after_finish(&mut self) {
         if let Err(err) = self.wfile.flush() {
-            log::debug!(
-                "sending the reply to {} failed: {err}",
-                self.client_address
-            );
+            log::debug!("sending the reply to {} failed: {err}", self.client_address);
         }
     }
 }

@@ -9,6 +9,7 @@
 
 use std::io::{self, BufRead, Read};
 
+use super::text::latin1;
 use super::{Headers, Limits, Version};
 
 /// A parsed request head: what a handler sees before the body.
@@ -188,12 +189,6 @@ fn is_blank(line: &[u8]) -> bool {
 fn trim_line_ending(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// Bytes as ISO-8859-1 text, Python's decoding of request lines and headers: every byte
-/// is a character, so no input is rejected here.
-pub(crate) fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// `//evil.example/x` would read as a host to a browser following a redirect built from

@@ -1,10 +1,9 @@
 //! An `http.server`-style layer: [`HttpHandler`] (Python's `BaseHTTPRequestHandler`),
 //! [`HttpServer`] and [`ThreadingHttpServer`], and [`MultipartWriter`] for MJPEG streams.
 //!
-//! It is a stream handler like any other, as in Python: [`HttpStreamHandler`] runs an
-//! `HttpHandler` on any of the crate's stream servers, and the two server types are a
-//! [`TcpServer`](crate::TcpServer) and a [`Threading`](crate::Threading) TCP server
-//! with that handler.
+//! As in Python, an HTTP server is a stream server whose requests speak HTTP: its socket
+//! kind is [`Http<Tcp>`](Http) (or `Http<Unix>`), and any mode serves it
+//! ([`ThreadingHttpServer`], [`PoolHttpServer`], [`ForkingHttpServer`], ...).
 //!
 //! # Tutorial: the surveillance camera of lecture 002
 //!
@@ -180,7 +179,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let output = Arc::new(StreamingOutput::default());
 //! let shared = Arc::clone(&output);
-//! let server = ThreadingHttpServer::bind_http("127.0.0.1:0", move || StreamingHandler {
+//! let server = ThreadingHttpServer::bind("127.0.0.1:0", move || StreamingHandler {
 //!     output: Arc::clone(&shared),
 //! })?;
 //! let addr = server.local_addr()?; // port 0: the system picked a free port
@@ -265,7 +264,7 @@
 //!   than its last, so a slow viewer skips frames and never holds up the camera or
 //!   the other viewers.
 //! - For a clean stop, make the camera stop (every streaming loop then returns) and
-//!   call [`close_connections`](crate::BaseServer::close_connections) after
+//!   call [`close_connections`](crate::Server::close_connections) after
 //!   `serve_forever` returns, which ends idle keep-alive connections.
 //!
 //! # What is different from Python's `http.server`
@@ -284,23 +283,33 @@
 //!   `500` when nothing was sent, then reported through `handle_error`.
 //! - The access log goes through `log` at info level, not to `stderr`.
 
+mod body;
 mod chunked;
+mod connection;
+mod errors;
 mod files;
 mod handler;
 mod head;
 mod headers;
 mod limits;
+mod log;
 mod multipart;
 mod request;
 mod response;
 mod server;
 mod status;
+mod text;
 
-pub use handler::{unsupported_method, HttpHandler, HttpStreamHandler, DEFAULT_SERVER_VERSION};
+pub use body::Body;
+pub use connection::HttpConnection;
+pub use handler::{unsupported_method, HttpHandler};
 pub use headers::Headers;
 pub use limits::Limits;
 pub use multipart::MultipartWriter;
-pub use request::{Body, HttpRequest};
+pub use request::HttpRequest;
 pub use response::BodyWriter;
-pub use server::{HttpServer, ThreadingHttpServer};
+pub use server::{
+    ForkingHttpServer, Http, HttpOptions, HttpServer, PoolHttpServer, ThreadingHttpServer,
+    DEFAULT_SERVER_VERSION,
+};
 pub use status::{reason_phrase, Version};

@@ -7,7 +7,7 @@
 
 use std::io::{self, IoSlice, Write};
 
-use super::handler::client_gone;
+use super::connection::client_gone;
 use super::HttpRequest;
 
 /// Writes a `multipart/x-mixed-replace` response body, one part (one video frame) at a

@@ -1,14 +1,17 @@
 //! [`HttpRequest`]: one parsed request and the response to it (what Python's
-//! `BaseHTTPRequestHandler` keeps on `self`), and [`Body`], the request body bounded by
-//! its `Content-Length`.
-//!
-//! The response half (`send_response`, `send_header`, `end_headers`, `send_error`,
-//! `wfile`) lives in `response.rs`.
+//! `BaseHTTPRequestHandler` keeps on `self`): the request's line, headers and body, and
+//! `send_response`, `send_header`, `end_headers`, `send_error` and `wfile`.
 
+use std::fmt::Display;
 use std::io::{self, Read, Write};
 
+use super::body::{Body, BodyState};
+use super::errors::{error_page, has_page, ERROR_CONTENT_TYPE};
 use super::head::Head;
-use super::response::ResponseState;
+use super::log::{log_error, log_request};
+use super::response::{BodyWriter, Phase, Response};
+use super::status::status_phrase;
+use super::text::misuse;
 use super::{Headers, Version};
 use crate::{Address, Connection, ServerInfo, StreamRequest};
 
@@ -21,24 +24,11 @@ use crate::{Address, Connection, ServerInfo, StreamRequest};
 /// [`send_header`](Self::send_header), [`end_headers`](Self::end_headers) and
 /// [`wfile`](Self::wfile), or with [`send_error`](Self::send_error).
 pub struct HttpRequest<'a> {
-    pub(crate) stream: &'a mut StreamRequest,
-    pub(crate) head: Head,
-    pub(crate) body: BodyState,
-    pub(crate) response: ResponseState,
-    pub(crate) server_version: &'static str,
-}
-
-/// Unread body bytes skipped to reach the next request; with more, the connection closes.
-const MAX_SKIPPED_BODY: u64 = 64 * 1024;
-
-/// What is left of the request body.
-#[derive(Debug)]
-pub(crate) struct BodyState {
-    /// Bytes of the body not yet read.
-    pub(crate) remaining: u64,
-    /// The client sent `Expect: 100-continue` and waits for `100 Continue` before
-    /// sending the body; it is sent on the first read.
-    pub(crate) continue_pending: bool,
+    stream: &'a mut StreamRequest,
+    head: Head,
+    body: BodyState,
+    response: Response,
+    server_version: &'a str,
 }
 
 impl<'a> HttpRequest<'a> {
@@ -46,9 +36,9 @@ impl<'a> HttpRequest<'a> {
         stream: &'a mut StreamRequest,
         head: Head,
         body: BodyState,
-        server_version: &'static str,
+        server_version: &'a str,
     ) -> Self {
-        let response = ResponseState::new(&head);
+        let response = Response::new(&head);
         HttpRequest {
             stream,
             head,
@@ -104,6 +94,11 @@ impl<'a> HttpRequest<'a> {
         self.stream.connection()
     }
 
+    /// Whether this is a `HEAD` request: the body of the response is not sent.
+    pub fn is_head(&self) -> bool {
+        self.head.method == "HEAD"
+    }
+
     /// The request body: reads at most `Content-Length` bytes, then end-of-file. A
     /// client that closes before sending all of it makes a read fail with
     /// `UnexpectedEof`. Bodies over [`Limits::max_body`](super::Limits::max_body) were
@@ -133,11 +128,145 @@ impl<'a> HttpRequest<'a> {
         self.body.remaining
     }
 
-    /// Whether the unread body stops the connection from carrying another request: too
-    /// much of it to skip, or a client that waits for `100 Continue` and has not sent it.
-    pub(crate) fn unread_body_ends_connection(&self) -> bool {
-        let remaining = self.body.remaining;
-        remaining > MAX_SKIPPED_BODY || (self.body.continue_pending && remaining > 0)
+    /// Starts the response with a status line and the `Server` and `Date` headers
+    /// (Python's `send_response`). The reason phrase is the standard one for `code`.
+    ///
+    /// Fails with `InvalidInput` once the headers were sent.
+    pub fn send_response(&mut self, code: u16) -> io::Result<()> {
+        self.send_response_with_reason(code, status_phrase(code))
+    }
+
+    /// [`send_response`](Self::send_response) with a reason phrase of your own
+    /// (Python's `send_response(code, message)`).
+    pub fn send_response_with_reason(&mut self, code: u16, reason: &str) -> io::Result<()> {
+        self.response.start(code, reason, self.server_version)
+    }
+
+    /// Adds a header line (Python's `send_header`); `value` is anything `Display`, so
+    /// `send_header("Content-Length", body.len())` works.
+    ///
+    /// `Connection: close` ends the connection after this response, and
+    /// `Content-Length` is what lets it stay open. A name or value with a line break is
+    /// refused (`InvalidInput`), which Python does not check.
+    pub fn send_header(&mut self, name: &str, value: impl Display) -> io::Result<()> {
+        self.response.header(name, &value.to_string())
+    }
+
+    /// Ends the header lines (Python's `end_headers`); the body follows through
+    /// [`wfile`](Self::wfile), in the same send when it is small.
+    ///
+    /// Adds `Connection: close` when the connection must close after this response
+    /// (the request asked for it, the body has no `Content-Length`, or the handler left
+    /// too much of the request body unread to skip it), and
+    /// `Connection: keep-alive` when an HTTP/1.0 client asked to keep it open.
+    pub fn end_headers(&mut self) -> io::Result<()> {
+        let ends = self.body.ends_connection();
+        self.response.end_headers(&mut self.stream.wfile, ends)
+    }
+
+    /// Sends a complete error response (Python's `send_error`): the status line, a
+    /// small HTML page that explains the code and shows `message` (HTML-escaped), and
+    /// `Connection: close`. No page for `HEAD`, `1xx`, `204`, `205` and `304`.
+    ///
+    /// Header lines collected since `send_response` are dropped; once `end_headers`
+    /// has run it is too late and this fails with `InvalidInput`. The response is
+    /// complete when it returns: the lecture's `send_error(404)` followed by
+    /// `end_headers()` would be an error here.
+    pub fn send_error(&mut self, code: u16, message: Option<&str>) -> io::Result<()> {
+        if self.response.phase == Phase::Body {
+            return Err(misuse(
+                "send_error after end_headers: the response was sent",
+            ));
+        }
+        let message = message.unwrap_or_else(|| status_phrase(code));
+        log_error(&self.stream.client_address, code, message);
+        self.response.close = true;
+        self.send_response(code)?;
+        self.send_header("Connection", "close")?;
+        let page = has_page(code).then(|| error_page(code, message));
+        if let Some(page) = &page {
+            self.send_header("Content-Type", ERROR_CONTENT_TYPE)?;
+            self.send_header("Content-Length", page.len())?;
+        }
+        self.end_headers()?;
+        if let Some(page) = page {
+            self.wfile().write_all(page.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes the response body (Python's `wfile`), after [`end_headers`](Self::end_headers).
+    ///
+    /// For `HEAD` requests (and statuses that have no body) writes are accepted and
+    /// dropped, so a `do_head` can run the `do_get` code. Writing more than the
+    /// `Content-Length` sent, or before `end_headers`, fails with `InvalidInput`.
+    pub fn wfile(&mut self) -> BodyWriter<'_> {
+        self.response.body(&mut self.stream.wfile)
+    }
+
+    /// Ends the connection after this response (Python's `close_connection = True`).
+    pub fn close_connection(&mut self) {
+        self.response.close = true;
+    }
+
+    /// Whether the connection ends after this response.
+    pub fn will_close(&self) -> bool {
+        self.response.close
+    }
+
+    /// Whether `send_response` (or `send_error`) was called for this request.
+    pub fn response_started(&self) -> bool {
+        self.response.started()
+    }
+
+    /// After the handler: completes what it left half-done, sends the response, logs it,
+    /// and says whether the connection can carry another request.
+    pub(crate) fn finish_response(&mut self) -> io::Result<bool> {
+        match self.response.phase {
+            Phase::Idle => {
+                log::error!(
+                    "{}: the handler sent no response to {:?}",
+                    self.stream.client_address,
+                    self.head.requestline
+                );
+                self.send_error(500, Some("The handler sent no response"))?;
+            }
+            Phase::Headers => self.end_headers()?,
+            Phase::Body => {}
+        }
+        self.log();
+        self.stream.wfile.flush()?;
+        if !self.response.framing_intact() {
+            if let Some(length) = self.response.content_length() {
+                log::warn!(
+                    "{}: response to {:?} declared Content-Length {length} but sent {} bytes; closing",
+                    self.stream.client_address,
+                    self.head.requestline,
+                    self.response.body_written
+                );
+            }
+            self.response.close = true;
+        }
+        Ok(!self.response.close)
+    }
+
+    /// When a handler failed before answering, the client still gets a status.
+    pub(crate) fn answer_failure(&mut self) {
+        if self.response.phase != Phase::Body {
+            let _ = self.send_error(500, None);
+            self.log();
+        }
+        self.response.close = true;
+    }
+
+    /// The access log line: the status and the body bytes sent.
+    fn log(&self) {
+        log_request(
+            &self.stream.client_address,
+            &self.head.requestline,
+            self.response.status,
+            Some(self.response.body_written),
+        );
     }
 
     /// Reads past what the handler left of the body so that the next request can be
@@ -146,16 +275,11 @@ impl<'a> HttpRequest<'a> {
         if self.body.remaining == 0 {
             return Ok(true);
         }
-        if self.unread_body_ends_connection() {
+        if self.body.ends_connection() {
             return Ok(false);
         }
         io::copy(&mut self.body(), &mut io::sink())?;
         Ok(true)
-    }
-
-    /// Whether this is a `HEAD` request: the body of the response is not sent.
-    pub fn is_head(&self) -> bool {
-        self.head.method == "HEAD"
     }
 }
 
@@ -166,53 +290,6 @@ impl std::fmt::Debug for HttpRequest<'_> {
             .field("requestline", &self.head.requestline)
             .field("headers", &self.head.headers)
             .field("body_remaining", &self.body.remaining)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A request body: reads up to its `Content-Length`, then end-of-file. Get it from
-/// [`HttpRequest::body`].
-pub struct Body<'r> {
-    stream: &'r mut StreamRequest,
-    state: &'r mut BodyState,
-    response_started: bool,
-}
-
-impl Read for Body<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.state.remaining == 0 || buf.is_empty() {
-            return Ok(0);
-        }
-        if self.state.continue_pending {
-            self.state.continue_pending = false;
-            // Once a final response has begun, the client must not be told to go on.
-            if !self.response_started {
-                self.stream
-                    .wfile
-                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-                self.stream.wfile.flush()?;
-            }
-        }
-        let want = usize::try_from(self.state.remaining).map_or(buf.len(), |r| r.min(buf.len()));
-        let n = self.stream.rfile.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "the client closed with {} bytes of the body unsent",
-                    self.state.remaining
-                ),
-            ));
-        }
-        self.state.remaining -= n as u64;
-        Ok(n)
-    }
-}
-
-impl std::fmt::Debug for Body<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Body")
-            .field("remaining", &self.state.remaining)
             .finish_non_exhaustive()
     }
 }

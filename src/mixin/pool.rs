@@ -192,7 +192,10 @@ impl Blocking for Pool {
     ) {
         let Some(workers) = self.workers.get() else {
             // `start` runs before any request is taken.
-            log::error!("no worker threads for {}: connection closed", request.client_address());
+            log::error!(
+                "no worker threads for {}: connection closed",
+                request.client_address()
+            );
             request.refuse();
             return;
         };

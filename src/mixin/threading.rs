@@ -116,7 +116,11 @@ impl<K: Kind, H> Server<K, Threading, H> {
     }
 }
 
-impl ModeSealed for Threading {}
+impl ModeSealed for Threading {
+    fn daemon_threads_by_default(&mut self) {
+        self.daemon_threads = true;
+    }
+}
 impl Mode for Threading {}
 
 impl Blocking for Threading {

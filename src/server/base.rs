@@ -16,7 +16,7 @@ use mio::{Events, Poll};
 use super::accept::{classify, AcceptError, Backoff};
 use super::core::{Core, WAKE};
 use super::kind::{Kind, RequestContext};
-use super::mode::Blocking;
+use super::mode::{Blocking, Mode};
 use super::options::ServeOptions;
 use super::request::{Request, Shared};
 use super::{Serve, ServerBuilder, ServerInfo, ShutdownHandle};
@@ -53,7 +53,7 @@ impl<K: Kind, M, H> Server<K, M, H> {
     /// `bind_and_activate=False` and class attributes), the mode's options included.
     pub fn builder() -> ServerBuilder<K, M, H>
     where
-        M: Default,
+        M: Mode + Default,
     {
         ServerBuilder::new()
     }
@@ -63,7 +63,7 @@ impl<K: Kind, M, H> Server<K, M, H> {
     /// handler per request (a closure `|| handler` is one).
     pub fn bind<A, F>(addr: A, factory: F) -> Result<Self>
     where
-        M: Default,
+        M: Mode + Default,
         K: super::Bind<A>,
         F: HandlerFactory<Handler = H>,
     {
@@ -228,7 +228,9 @@ impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Run<K, H> for M {
     }
 
     fn close_connections(server: &Server<K, M, H>) -> usize {
-        server.mode.close_connections(&server.shared.context.connections)
+        server
+            .mode
+            .close_connections(&server.shared.context.connections)
     }
 
     fn open_connections(server: &Server<K, M, H>) -> usize {
@@ -311,7 +313,10 @@ impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> {
             );
             mode.abort_connections(connections);
             if !mode.wait_idle(Some(Instant::now() + ABORT_GRACE)) {
-                log::warn!("{} requests did not return; leaving them", mode.in_progress());
+                log::warn!(
+                    "{} requests did not return; leaving them",
+                    mode.in_progress()
+                );
             }
         }
         mode.detach();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::core::Core;
 use super::kind::{Bind, Kind};
-use super::mode::Blocking;
+use super::mode::{Blocking, Mode};
 use super::options::{DatagramOptions, HasStreamOptions, ServeOptions, SocketOptions};
 use super::socket::take_listen_fd;
 use super::Server;
@@ -46,13 +46,17 @@ pub struct ServerBuilder<K: Kind, M, H> {
     _handler: PhantomData<fn() -> H>,
 }
 
-impl<K: Kind, M: Default, H> ServerBuilder<K, M, H> {
+impl<K: Kind, M: Mode + Default, H> ServerBuilder<K, M, H> {
     pub(crate) fn new() -> Self {
+        let mut mode = M::default();
+        if K::DAEMON_THREADS {
+            mode.daemon_threads_by_default();
+        }
         ServerBuilder {
             socket: SocketOptions::default(),
             serve: ServeOptions::default(),
             options: K::Options::default(),
-            mode: M::default(),
+            mode,
             _handler: PhantomData,
         }
     }

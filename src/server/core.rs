@@ -48,7 +48,11 @@ impl<K: Kind> Core<K> {
         let registry = poll.registry();
         let wake_fd = shutdown.wake_fd().poll_fd();
         registry.register(&mut SourceFd(&wake_fd), WAKE, Interest::READABLE)?;
-        registry.register(&mut SourceFd(&socket.raw_fd()), LISTENER, Interest::READABLE)?;
+        registry.register(
+            &mut SourceFd(&socket.raw_fd()),
+            LISTENER,
+            Interest::READABLE,
+        )?;
         let signals = if stop_on_signals {
             Some(signal::stop_on_signals(&shutdown)?)
         } else {
@@ -81,10 +85,10 @@ impl<K: Kind> Core<K> {
     /// requested before it started: the loop ends at once.
     pub(crate) fn serve(&self) -> Result<Option<Serving<'_>>> {
         let poll = self.lock()?;
-        Ok(self
-            .shutdown
-            .enter()
-            .map(|guard| Serving { poll, _guard: guard }))
+        Ok(self.shutdown.enter().map(|guard| Serving {
+            poll,
+            _guard: guard,
+        }))
     }
 
     pub(crate) fn shutdown_handle(&self) -> ShutdownHandle {
@@ -94,7 +98,10 @@ impl<K: Kind> Core<K> {
     /// Closes the socket (no more requests) and keeps the poller, for a mode that still
     /// serves the connections it has while it stops. Signals no longer reach the server.
     pub(crate) fn into_poll(self) -> Poll {
-        let poll = self.poll.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let poll = self
+            .poll
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Removed from the poller first: when other processes share the socket, closing
         // this descriptor does not close the socket.
         let fd = self.socket.raw_fd();

@@ -64,6 +64,9 @@ mod imp {
         /// Whether the socket is a listening one (stream kinds): a forked child closes its
         /// copy.
         const LISTENS: bool;
+        /// Whether a threading server of this kind leaves its threads to finish on their
+        /// own by default (Python's `ThreadingHTTPServer.daemon_threads`).
+        const DAEMON_THREADS: bool = false;
 
         fn local_addr(&self) -> io::Result<Self::Addr>;
         fn address(&self) -> io::Result<Address>;
@@ -128,17 +131,30 @@ pub(crate) fn check_adopted(
 ) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let (actual, listening, family) = crate::sys::socket_shape(fd.as_raw_fd())?;
-    let kind = |ty| if ty == libc::SOCK_STREAM { "stream" } else { "datagram" };
+    let kind = |ty| {
+        if ty == libc::SOCK_STREAM {
+            "stream"
+        } else {
+            "datagram"
+        }
+    };
     if actual != ty || !families.contains(&family) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("descriptor {} is not a {} socket of the server's family", fd.as_raw_fd(), kind(ty)),
+            format!(
+                "descriptor {} is not a {} socket of the server's family",
+                fd.as_raw_fd(),
+                kind(ty)
+            ),
         ));
     }
     if ty == libc::SOCK_STREAM && !listening {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("descriptor {} is a stream socket that is not listening", fd.as_raw_fd()),
+            format!(
+                "descriptor {} is a stream socket that is not listening",
+                fd.as_raw_fd()
+            ),
         ));
     }
     Ok(())

@@ -36,15 +36,17 @@ pub use unix::{Unix, UnixDatagramServer, UnixDgram, UnixStreamServer};
 
 // For the modes (`crate::mixin`, `crate::event`) and the HTTP layer, which build on the core.
 pub(crate) use accept::{classify, AcceptError, Backoff};
-pub(crate) use connections::Connections;
-pub(crate) use core::{Core, LISTENER, WAKE};
-pub(crate) use kind::{check_adopted, BindTo, Kind, RequestContext, Sealed as KindSealed};
-pub(crate) use mode::{Blocking, Sealed as ModeSealed};
-pub(crate) use options::{HasStreamOptions, SocketOptions, StreamOptions};
 pub(crate) use base::Run;
+pub(crate) use connections::Connections;
+pub(crate) use core::{LISTENER, WAKE};
+#[cfg_attr(not(feature = "http"), allow(unused_imports))]
+pub(crate) use kind::{BindTo, Kind, RequestContext, Sealed as KindSealed};
+pub(crate) use mode::{Blocking, Sealed as ModeSealed};
+#[cfg_attr(not(feature = "http"), allow(unused_imports))]
+pub(crate) use options::{HasStreamOptions, SocketOptions, StreamOptions};
 pub(crate) use request::{Request, Shared as SharedState};
-pub(crate) use socket::bind_inet;
-pub(crate) use streams::StreamIncoming;
+#[cfg_attr(not(feature = "http"), allow(unused_imports))]
+pub(crate) use streams::{end as streams_end, StreamIncoming};
 
 use crate::Address;
 

@@ -35,65 +35,69 @@ mod imp {
     use crate::Result;
 
     /// Seals [`Mode`].
-    pub trait Sealed {}
-
-/// What a blocking mode does (Python's `process_request` and the mixins' overrides of
-/// `service_actions`, `handle_timeout` and `server_close`).
-pub trait Blocking: Mode + Default {
-    /// Gets ready before the first request is taken (a pool starts its workers), so a
-    /// failure is an error of `serve_forever`.
-    fn start(&self) -> Result<()> {
-        Ok(())
+    pub trait Sealed {
+        /// Makes handler threads daemon threads unless the builder says otherwise (the
+        /// kind's default: HTTP servers').
+        fn daemon_threads_by_default(&mut self) {}
     }
 
-    /// Runs or hands off one request (Python's `process_request`). `listener` is a
-    /// stream server's listening socket, which a forked child closes.
-    fn process_request<K: Kind, H: RequestHandler<K::Request>>(
-        &self,
-        request: Request<K, H>,
-        listener: Option<RawFd>,
-    );
+    /// What a blocking mode does (Python's `process_request` and the mixins' overrides of
+    /// `service_actions`, `handle_timeout` and `server_close`).
+    pub trait Blocking: Mode + Default {
+        /// Gets ready before the first request is taken (a pool starts its workers), so a
+        /// failure is an error of `serve_forever`.
+        fn start(&self) -> Result<()> {
+            Ok(())
+        }
 
-    /// Whether another request can be taken now; while not, the loop leaves requests in
-    /// the socket's queue (the listen backlog) and waits to be woken.
-    fn has_capacity(&self) -> bool {
-        true
+        /// Runs or hands off one request (Python's `process_request`). `listener` is a
+        /// stream server's listening socket, which a forked child closes.
+        fn process_request<K: Kind, H: RequestHandler<K::Request>>(
+            &self,
+            request: Request<K, H>,
+            listener: Option<RawFd>,
+        );
+
+        /// Whether another request can be taken now; while not, the loop leaves requests in
+        /// the socket's queue (the listen backlog) and waits to be woken.
+        fn has_capacity(&self) -> bool {
+            true
+        }
+
+        /// Runs on every turn of the serving loop (Python's `service_actions`).
+        fn service_actions(&self) {}
+
+        /// Runs when `handle_request` times out (Python's `handle_timeout`).
+        fn handle_timeout(&self) {}
+
+        /// Makes idle requests end: shuts down the read half of every connection, so a
+        /// handler blocked reading sees end-of-file. Returns how many were asked.
+        fn close_connections(&self, connections: &Connections) -> usize {
+            connections.end_reads()
+        }
+
+        /// Ends what is left once a graceful stop's deadline has passed: shuts down every
+        /// connection both ways, so a handler blocked writing to a client that does not read
+        /// fails and returns.
+        fn abort_connections(&self, connections: &Connections) {
+            connections.abort();
+        }
+
+        /// Waits until no request is in progress, or until `deadline`; returns whether none
+        /// is left.
+        fn wait_idle(&self, deadline: Option<Instant>) -> bool {
+            let _ = deadline;
+            true
+        }
+
+        /// How many requests are in progress.
+        fn in_progress(&self) -> usize {
+            0
+        }
+
+        /// A graceful stop has waited what it could: closing waits for nothing more.
+        fn detach(&mut self) {}
     }
-
-    /// Runs on every turn of the serving loop (Python's `service_actions`).
-    fn service_actions(&self) {}
-
-    /// Runs when `handle_request` times out (Python's `handle_timeout`).
-    fn handle_timeout(&self) {}
-
-    /// Makes idle requests end: shuts down the read half of every connection, so a
-    /// handler blocked reading sees end-of-file. Returns how many were asked.
-    fn close_connections(&self, connections: &Connections) -> usize {
-        connections.end_reads()
-    }
-
-    /// Ends what is left once a graceful stop's deadline has passed: shuts down every
-    /// connection both ways, so a handler blocked writing to a client that does not read
-    /// fails and returns.
-    fn abort_connections(&self, connections: &Connections) {
-        connections.abort();
-    }
-
-    /// Waits until no request is in progress, or until `deadline`; returns whether none
-    /// is left.
-    fn wait_idle(&self, deadline: Option<Instant>) -> bool {
-        let _ = deadline;
-        true
-    }
-
-    /// How many requests are in progress.
-    fn in_progress(&self) -> usize {
-        0
-    }
-
-    /// A graceful stop has waited what it could: closing waits for nothing more.
-    fn detach(&mut self) {}
-}
 }
 
 /// Python's plain `TCPServer`: each request runs on the serving thread, one at a time.

@@ -21,9 +21,8 @@ pub(crate) struct Shared<K: Kind, H> {
 impl<K: Kind, H: Send + 'static> Shared<K, H> {
     /// Python's `handle_error`; a panic in the hook itself is logged, not propagated.
     pub(crate) fn report(&self, client: &Address, err: &Error) {
-        let reported = panic::catch_unwind(AssertUnwindSafe(|| {
-            self.factory.handle_error(client, err)
-        }));
+        let reported =
+            panic::catch_unwind(AssertUnwindSafe(|| self.factory.handle_error(client, err)));
         if let Err(payload) = reported {
             log::error!(
                 "handle_error panicked while reporting on {client}: {}",

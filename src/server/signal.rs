@@ -91,7 +91,10 @@ impl Drop for SignalRegistration {
                 Err(err) => {
                     // The slot keeps pointing at the server's descriptor: keep it reserved,
                     // so no other server shares it.
-                    log::error!("cannot open /dev/null to free signal slot {}: {err}", self.slot);
+                    log::error!(
+                        "cannot open /dev/null to free signal slot {}: {err}",
+                        self.slot
+                    );
                     return;
                 }
             },

@@ -98,7 +98,10 @@ pub(crate) fn take_listen_fd() -> Result<Option<OwnedFd>> {
     let count: i32 = fds.trim().parse().map_err(|_| {
         Error::bind(
             "LISTEN_FDS",
-            io::Error::new(io::ErrorKind::InvalidInput, format!("not a number: {fds:?}")),
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("not a number: {fds:?}"),
+            ),
         )
     })?;
     // As `sd_listen_fds(1)`: the variables go, so a child process does not take the socket.

@@ -25,7 +25,10 @@ impl StreamIncoming {
 
     /// Applies the per-connection options and registers the connection, so closing the
     /// server can end it.
-    pub(crate) fn open(self, context: &RequestContext<impl AsRef<StreamOptions>>) -> Result<StreamRequest> {
+    pub(crate) fn open(
+        self,
+        context: &RequestContext<impl AsRef<StreamOptions>>,
+    ) -> Result<StreamRequest> {
         let options = context.options.as_ref();
         let connection = self.connection;
         if let Some(timeout) = options.timeout {
@@ -56,7 +59,11 @@ impl StreamIncoming {
 
 /// After the handler: sends what `wfile` holds, then shuts the connection's write half
 /// (the client reads end-of-file; the descriptor closes when the request is dropped).
-pub(crate) fn end<O>(mut request: StreamRequest, context: &RequestContext<O>, _: &mut dyn FnMut(Error)) {
+pub(crate) fn end<O>(
+    mut request: StreamRequest,
+    context: &RequestContext<O>,
+    _: &mut dyn FnMut(Error),
+) {
     request.flush_after_finish();
     context.connections.remove(request.registration());
     // ENOTCONN when the client already went away: nothing to report.

@@ -42,13 +42,6 @@ pub struct Tcp {
 /// ```
 pub type TcpServer<H> = Server<Tcp, Iterative, H>;
 
-impl Tcp {
-    /// Accepts one connection, as it is (the event loop takes it non-blocking).
-    pub(crate) fn accept_stream(&self) -> io::Result<(std::net::TcpStream, SocketAddr)> {
-        self.listener.accept()
-    }
-}
-
 impl Sealed for Tcp {}
 
 impl SocketKind for Tcp {
@@ -100,11 +93,18 @@ impl Kind for Tcp {
         Some(incoming.fd())
     }
 
-    fn open(incoming: StreamIncoming, context: &RequestContext<StreamOptions>) -> Result<StreamRequest> {
+    fn open(
+        incoming: StreamIncoming,
+        context: &RequestContext<StreamOptions>,
+    ) -> Result<StreamRequest> {
         incoming.open(context)
     }
 
-    fn end(request: StreamRequest, context: &RequestContext<StreamOptions>, report: &mut dyn FnMut(Error)) {
+    fn end(
+        request: StreamRequest,
+        context: &RequestContext<StreamOptions>,
+        report: &mut dyn FnMut(Error),
+    ) {
         streams::end(request, context, report);
     }
 

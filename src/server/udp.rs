@@ -97,11 +97,18 @@ impl Kind for Udp {
         None
     }
 
-    fn open(incoming: DatagramIncoming, context: &RequestContext<DatagramOptions>) -> Result<DatagramRequest> {
+    fn open(
+        incoming: DatagramIncoming,
+        context: &RequestContext<DatagramOptions>,
+    ) -> Result<DatagramRequest> {
         incoming.open(context)
     }
 
-    fn end(request: DatagramRequest, _: &RequestContext<DatagramOptions>, report: &mut dyn FnMut(Error)) {
+    fn end(
+        request: DatagramRequest,
+        _: &RequestContext<DatagramOptions>,
+        report: &mut dyn FnMut(Error),
+    ) {
         datagrams::end(request, report);
     }
 

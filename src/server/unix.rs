@@ -118,11 +118,18 @@ impl Kind for Unix {
         Some(incoming.fd())
     }
 
-    fn open(incoming: StreamIncoming, context: &RequestContext<StreamOptions>) -> Result<StreamRequest> {
+    fn open(
+        incoming: StreamIncoming,
+        context: &RequestContext<StreamOptions>,
+    ) -> Result<StreamRequest> {
         incoming.open(context)
     }
 
-    fn end(request: StreamRequest, context: &RequestContext<StreamOptions>, report: &mut dyn FnMut(Error)) {
+    fn end(
+        request: StreamRequest,
+        context: &RequestContext<StreamOptions>,
+        report: &mut dyn FnMut(Error),
+    ) {
         streams::end(request, context, report);
     }
 
@@ -177,7 +184,11 @@ pub struct UnixDgram {
 pub type UnixDatagramServer<H> = Server<UnixDgram, Iterative, H>;
 
 impl UnixDgram {
-    fn new(socket: net::UnixDatagram, path: OwnedPath, options: &DatagramOptions) -> io::Result<Self> {
+    fn new(
+        socket: net::UnixDatagram,
+        path: OwnedPath,
+        options: &DatagramOptions,
+    ) -> io::Result<Self> {
         socket.set_nonblocking(true)?;
         let local_addr = socket.local_addr()?;
         let receiver = DatagramReceiver::new(DatagramSocket::Unix(socket), options);
@@ -231,11 +242,18 @@ impl Kind for UnixDgram {
         None
     }
 
-    fn open(incoming: DatagramIncoming, context: &RequestContext<DatagramOptions>) -> Result<DatagramRequest> {
+    fn open(
+        incoming: DatagramIncoming,
+        context: &RequestContext<DatagramOptions>,
+    ) -> Result<DatagramRequest> {
         incoming.open(context)
     }
 
-    fn end(request: DatagramRequest, _: &RequestContext<DatagramOptions>, report: &mut dyn FnMut(Error)) {
+    fn end(
+        request: DatagramRequest,
+        _: &RequestContext<DatagramOptions>,
+        report: &mut dyn FnMut(Error),
+    ) {
         datagrams::end(request, report);
     }
 

@@ -111,8 +111,18 @@ impl WakeFd {
         // SAFETY: pipe succeeded: both descriptors are new and owned by nobody else.
         let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
         for fd in [&read, &write] {
-            set_fd_flag(fd.as_raw_fd(), libc::F_GETFD, libc::F_SETFD, libc::FD_CLOEXEC)?;
-            set_fd_flag(fd.as_raw_fd(), libc::F_GETFL, libc::F_SETFL, libc::O_NONBLOCK)?;
+            set_fd_flag(
+                fd.as_raw_fd(),
+                libc::F_GETFD,
+                libc::F_SETFD,
+                libc::FD_CLOEXEC,
+            )?;
+            set_fd_flag(
+                fd.as_raw_fd(),
+                libc::F_GETFL,
+                libc::F_SETFL,
+                libc::O_NONBLOCK,
+            )?;
         }
         Ok(WakeFd { read, write })
     }
@@ -166,7 +176,8 @@ impl WakeFd {
         let mut buf = [0u8; 64];
         loop {
             // SAFETY: the buffer is valid for its length.
-            let n = unsafe { libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            let n =
+                unsafe { libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             let Ok(n) = usize::try_from(n) else {
                 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -266,7 +277,13 @@ pub(crate) fn socket_shape(fd: RawFd) -> io::Result<(libc::c_int, bool, libc::c_
         let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
         // SAFETY: `value` and `len` are valid for getsockopt to write an int into.
         check(unsafe {
-            libc::getsockopt(fd, libc::SOL_SOCKET, name, (&mut value as *mut libc::c_int).cast(), &mut len)
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                name,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
         })?;
         Ok(value)
     };
@@ -276,7 +293,13 @@ pub(crate) fn socket_shape(fd: RawFd) -> io::Result<(libc::c_int, bool, libc::c_
     let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     // SAFETY: `addr` and `len` are valid for getsockname to write into.
-    check(unsafe { libc::getsockname(fd, (&mut addr as *mut libc::sockaddr_storage).cast(), &mut len) })?;
+    check(unsafe {
+        libc::getsockname(
+            fd,
+            (&mut addr as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
+    })?;
     Ok((ty, listening, libc::c_int::from(addr.ss_family)))
 }
 
@@ -288,7 +311,9 @@ pub(crate) fn pid() -> u32 {
 /// Accepts one connection on listening socket `fd`, non-blocking and close-on-exec in one
 /// call (`accept4`), for the event loop: no `fcntl` per connection.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) fn accept_nonblocking(fd: RawFd) -> io::Result<(std::net::TcpStream, std::net::SocketAddr)> {
+pub(crate) fn accept_nonblocking(
+    fd: RawFd,
+) -> io::Result<(std::net::TcpStream, std::net::SocketAddr)> {
     // SAFETY: `try_init` hands a zeroed sockaddr_storage and its length, which accept4
     // fills in; the descriptor it returns is new and owned by the TcpStream made below.
     let (new_fd, addr) = unsafe {
@@ -311,7 +336,9 @@ pub(crate) fn accept_nonblocking(fd: RawFd) -> io::Result<(std::net::TcpStream, 
 
 /// Elsewhere: accept, then make the connection non-blocking.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(crate) fn accept_nonblocking(fd: RawFd) -> io::Result<(std::net::TcpStream, std::net::SocketAddr)> {
+pub(crate) fn accept_nonblocking(
+    fd: RawFd,
+) -> io::Result<(std::net::TcpStream, std::net::SocketAddr)> {
     use std::mem::ManuallyDrop;
     // SAFETY: the listener is borrowed for one call and never closed here.
     let listener = ManuallyDrop::new(unsafe { std::net::TcpListener::from_raw_fd(fd) });
