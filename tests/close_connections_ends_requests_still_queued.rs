@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::sync::{mpsc, Arc};
 use std::thread;
 
-use socketserver::{Pool, StreamRequest, TcpServer, ThreadingTcpServer};
+use socketserver::{PoolTcpServer, StreamRequest, ThreadingTcpServer};
 use support::{connect, round_trip, wait_until, Serving, IO_TIMEOUT};
 
 /// Greets, echoes lines until end-of-file, then says goodbye.
@@ -33,8 +33,11 @@ fn lines(stream: &TcpStream) -> impl Iterator<Item = String> + '_ {
 
 #[test]
 fn a_request_waiting_for_a_worker_is_ended_as_it_starts() {
-    let server = TcpServer::bind("127.0.0.1:0", || greet_echo_bye).unwrap();
-    let server = Arc::new(Pool::new(server).max_workers(1));
+    let server = PoolTcpServer::builder()
+        .max_workers(1)
+        .bind("127.0.0.1:0", || greet_echo_bye)
+        .unwrap();
+    let server = Arc::new(server);
     let addr = server.local_addr().unwrap();
     let serving = {
         let server = Arc::clone(&server);

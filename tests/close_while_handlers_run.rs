@@ -22,17 +22,18 @@ fn blocking_server(
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let started_tx = Mutex::new(started_tx);
     let release_rx = std::sync::Arc::new(Mutex::new(release_rx));
-    let server = ThreadingTcpServer::bind("127.0.0.1:0", move || {
-        let started = started_tx.lock().unwrap().clone();
-        let release = std::sync::Arc::clone(&release_rx);
-        move |_: &mut StreamRequest| {
-            started.send(()).unwrap();
-            let _ = release.lock().unwrap().recv();
-            Ok(())
-        }
-    })
-    .unwrap()
-    .daemon_threads(daemon);
+    let server = ThreadingTcpServer::builder()
+        .daemon_threads(daemon)
+        .bind("127.0.0.1:0", move || {
+            let started = started_tx.lock().unwrap().clone();
+            let release = std::sync::Arc::clone(&release_rx);
+            move |_: &mut StreamRequest| {
+                started.send(()).unwrap();
+                let _ = release.lock().unwrap().recv();
+                Ok(())
+            }
+        })
+        .unwrap();
     (server, started_rx, release_tx)
 }
 

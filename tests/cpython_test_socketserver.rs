@@ -11,13 +11,13 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use socketserver::{
-    Error, StreamRequest, TcpServer, Threading, ThreadingTcpServer, ThreadingUdpServer,
+    Error, StreamRequest, TcpServer, ThreadingTcpServer, ThreadingUdpServer,
     ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UdpServer, UnixDatagramServer,
     UnixStreamServer,
 };
 use support::{
     dgram_examine, echo_datagram, echo_line, run_server, stream_examine, unix_dgram_examine,
-    unix_stream_examine, wait_until, IO_TIMEOUT,
+    unix_stream_examine, wait_until, Hooks, IO_TIMEOUT,
 };
 
 /// Python's `make_server` turns every handler error into a test failure.
@@ -38,9 +38,11 @@ fn open_fds() -> usize {
 #[test]
 fn test_tcp_server() {
     let server = TcpServer::builder()
-        .handle_error(fail_on_error)
         .poll_interval(Duration::from_millis(10))
-        .bind("127.0.0.1:0", || echo_line)
+        .bind(
+            "127.0.0.1:0",
+            Hooks::new(|| echo_line).on_error(fail_on_error),
+        )
         .unwrap();
     let addr = server.local_addr().unwrap();
     assert_eq!(server.info().server_address().as_inet(), Some(addr));
@@ -51,12 +53,11 @@ fn test_tcp_server() {
 
 #[test]
 fn test_threading_tcp_server() {
-    let server = Threading::new(
-        TcpServer::builder()
-            .handle_error(fail_on_error)
-            .bind("127.0.0.1:0", || echo_line)
-            .unwrap(),
-    );
+    let server = ThreadingTcpServer::bind(
+        "127.0.0.1:0",
+        Hooks::new(|| echo_line).on_error(fail_on_error),
+    )
+    .unwrap();
     let addr = server.local_addr().unwrap();
     run_server(server, |_| stream_examine(addr));
     assert_refused(addr);
@@ -145,7 +146,7 @@ fn test_tcpserver_bind_leak() {
     for _ in 0..1024 {
         let err = TcpServer::bind(addr, || echo_line).unwrap_err();
         assert!(
-            matches!(&err, Error::Io(e) if e.kind() == io::ErrorKind::AddrInUse),
+            matches!(&err, Error::Bind { source, .. } if source.kind() == io::ErrorKind::AddrInUse),
             "{err}"
         );
     }
@@ -168,21 +169,20 @@ fn test_context_manager() {
 fn test_sync_handled() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let (handler_log, error_log) = (Arc::clone(&log), Arc::clone(&log));
-    let server = TcpServer::builder()
-        .handle_error(move |_, err| {
-            error_log
-                .lock()
-                .unwrap()
-                .push(format!("Error handled: {err}"))
-        })
-        .bind("127.0.0.1:0", move || {
-            let log = Arc::clone(&handler_log);
-            move |_: &mut StreamRequest| {
-                log.lock().unwrap().push("Handler called".to_owned());
-                Err(io::Error::other("ValueError"))
-            }
-        })
-        .unwrap();
+    let factory = Hooks::new(move || {
+        let log = Arc::clone(&handler_log);
+        move |_: &mut StreamRequest| {
+            log.lock().unwrap().push("Handler called".to_owned());
+            Err(io::Error::other("ValueError"))
+        }
+    })
+    .on_error(move |_, err| {
+        error_log
+            .lock()
+            .unwrap()
+            .push(format!("Error handled: {err}"))
+    });
+    let server = TcpServer::bind("127.0.0.1:0", factory).unwrap();
     let _client = support::connect(server.local_addr().unwrap());
     assert!(server.handle_request().unwrap());
     assert_eq!(
@@ -195,21 +195,17 @@ fn test_sync_handled() {
 #[test]
 fn test_threading_handled() {
     let (tx, rx) = mpsc::channel();
-    let server = Threading::new(
-        TcpServer::builder()
-            .handle_error(move |_, err| tx.send(err.to_string()).unwrap())
-            .bind("127.0.0.1:0", || {
-                |_: &mut StreamRequest| Err(io::Error::other("ValueError"))
-            })
-            .unwrap(),
-    );
+    let factory = Hooks::new(|| |_: &mut StreamRequest| Err(io::Error::other("ValueError")))
+        .on_error(move |_, err| tx.send(err.to_string()).unwrap());
+    let server = ThreadingTcpServer::bind("127.0.0.1:0", factory).unwrap();
     let _client = support::connect(server.local_addr().unwrap());
     assert!(server.handle_request().unwrap());
     assert_eq!(rx.recv_timeout(IO_TIMEOUT).unwrap(), "ValueError");
 }
 
-/// `SocketWriterTest.test_write`: `wfile` (unbuffered by default) reaches the client
-/// without a flush, and a large write is delivered whole.
+/// `SocketWriterTest.test_write`: `wfile` reaches the client without an explicit flush
+/// (it collects writes and sends them when the handler next reads, as here, or returns),
+/// and a large write is delivered whole.
 #[test]
 fn test_socket_writer_write() {
     const BIG: usize = 4 << 20;
@@ -241,16 +237,15 @@ fn test_socket_writer_write() {
 fn test_shutdown_request_called_if_verify_request_false() {
     let handled = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&handled);
-    let server = TcpServer::builder()
-        .verify_request(|_| false)
-        .bind("127.0.0.1:0", move || {
-            let counter = Arc::clone(&counter);
-            move |_: &mut StreamRequest| {
-                counter.fetch_add(1, Ordering::SeqCst);
-                Ok(())
-            }
-        })
-        .unwrap();
+    let factory = Hooks::new(move || {
+        let counter = Arc::clone(&counter);
+        move |_: &mut StreamRequest| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    })
+    .verify(|_| false);
+    let server = TcpServer::bind("127.0.0.1:0", factory).unwrap();
     let mut client = support::connect(server.local_addr().unwrap());
     assert!(server.handle_request().unwrap());
     let mut buf = Vec::new();

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use socketserver::{DatagramRequest, Error, ThreadingUdpServer, UdpServer};
-use support::{udp_client, wait_until, Serving, IO_TIMEOUT};
+use support::{udp_client, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 fn echo(req: &mut DatagramRequest) -> io::Result<()> {
     let mut packet = Vec::new();
@@ -20,18 +20,18 @@ fn echo(req: &mut DatagramRequest) -> io::Result<()> {
 #[test]
 fn a_datagram_over_max_packet_size_is_reported_not_truncated() {
     let (tx, rx) = mpsc::channel();
+    let factory = Hooks::new(|| echo).on_error(move |client, err| {
+        let too_large = matches!(
+            err,
+            Error::DatagramTooLarge {
+                max_packet_size: 100
+            }
+        );
+        tx.send((client.to_string(), too_large)).unwrap();
+    });
     let server = UdpServer::builder()
         .max_packet_size(100)
-        .handle_error(move |client, err| {
-            let too_large = matches!(
-                err,
-                Error::DatagramTooLarge {
-                    max_packet_size: 100
-                }
-            );
-            tx.send((client.to_string(), too_large)).unwrap();
-        })
-        .bind("127.0.0.1:0", || echo)
+        .bind("127.0.0.1:0", factory)
         .unwrap();
     let client = udp_client();
     let client_addr = client.local_addr().unwrap().to_string();
@@ -110,10 +110,11 @@ fn the_reply_to_an_unnamed_unix_client_is_an_error_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dgram");
     let (tx, rx) = mpsc::channel();
-    let server = socketserver::UnixDatagramServer::builder()
-        .handle_error(move |_, err| tx.send(err.to_string()).unwrap())
-        .bind(&path, || echo)
-        .unwrap();
+    let server = socketserver::UnixDatagramServer::bind(
+        &path,
+        Hooks::new(|| echo).on_error(move |_, err| tx.send(err.to_string()).unwrap()),
+    )
+    .unwrap();
     let client = std::os::unix::net::UnixDatagram::unbound().unwrap();
     client.send_to(b"who am i", &path).unwrap();
     assert!(server.handle_request().unwrap());

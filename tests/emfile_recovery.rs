@@ -44,8 +44,9 @@ fn child_server() -> socketserver::Result<()> {
     };
     // SAFETY: setrlimit with a valid struct.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-    let server =
-        ThreadingTcpServer::bind("127.0.0.1:0", || support::echo_lines)?.daemon_threads(true);
+    let server = ThreadingTcpServer::builder()
+        .daemon_threads(true)
+        .bind("127.0.0.1:0", || support::echo_lines)?;
     let handle = server.shutdown_handle();
     std::thread::spawn(move || {
         let _ = io::copy(&mut io::stdin(), &mut io::sink());

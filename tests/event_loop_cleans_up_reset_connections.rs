@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use socket2::SockRef;
 use socketserver::event::{Context, EventLoopTcpServer};
-use support::{connect, stream_examine, wait_until, Serving, IO_TIMEOUT};
+use support::{connect, stream_examine, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 const CLIENTS: usize = 50;
 
@@ -46,13 +46,16 @@ fn reset_connections_are_cleaned_up_and_the_idle_loop_does_not_spin() {
     let server = Arc::new(
         EventLoopTcpServer::builder()
             .output_limit(64 * 1024)
-            .handle_error(|_, _| {}) // resets are expected here
-            .bind("127.0.0.1:0", || {
-                |ctx: &mut Context<'_>, data: &[u8]| {
-                    ctx.send(data);
-                    Ok(())
-                }
-            })
+            .bind(
+                "127.0.0.1:0",
+                Hooks::new(|| {
+                    |ctx: &mut Context<'_>, data: &[u8]| {
+                        ctx.send(data);
+                        Ok(())
+                    }
+                })
+                .on_error(|_, _| {}), // resets are expected here
+            )
             .unwrap(),
     );
     let addr = server.local_addr().unwrap();

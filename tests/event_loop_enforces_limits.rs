@@ -8,8 +8,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use socketserver::event::{Context, EventHandler, EventLoopBuilder, EventLoopTcpServer};
-use support::{closed_by_server, connect, round_trip, wait_until, Serving, IO_TIMEOUT};
+use socketserver::event::{Context, EventHandler, EventLoop, EventLoopTcpServer};
+use socketserver::server::Tcp;
+use socketserver::{HandlerFactory, ServerBuilder};
+use support::{closed_by_server, connect, round_trip, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 struct Echo;
 
@@ -20,8 +22,11 @@ impl EventHandler for Echo {
     }
 }
 
-fn serve(builder: EventLoopBuilder<Echo>) -> (Arc<EventLoopTcpServer<Echo>>, SocketAddr, Serving) {
-    let server = Arc::new(builder.bind("127.0.0.1:0", || Echo).unwrap());
+fn serve(
+    builder: ServerBuilder<Tcp, EventLoop<Echo>, Echo>,
+    factory: impl HandlerFactory<Handler = Echo>,
+) -> (Arc<EventLoopTcpServer<Echo>>, SocketAddr, Serving) {
+    let server = Arc::new(builder.bind("127.0.0.1:0", factory).unwrap());
     let addr = server.local_addr().unwrap();
     let serving = {
         let server = Arc::clone(&server);
@@ -32,7 +37,7 @@ fn serve(builder: EventLoopBuilder<Echo>) -> (Arc<EventLoopTcpServer<Echo>>, Soc
 
 #[test]
 fn past_max_connections_clients_wait_in_the_backlog_until_one_closes() {
-    let (server, addr, serving) = serve(EventLoopTcpServer::builder().max_connections(Some(2)));
+    let (server, addr, serving) = serve(EventLoopTcpServer::builder().max_connections(Some(2)), || Echo);
     let mut first = connect(addr);
     let mut second = connect(addr);
     assert_eq!(round_trip(&mut first, "1\n"), "1\n");
@@ -59,7 +64,7 @@ fn past_max_connections_clients_wait_in_the_backlog_until_one_closes() {
 #[test]
 fn idle_connections_are_closed_after_the_idle_timeout() {
     let timeout = Duration::from_millis(200);
-    let (server, addr, serving) = serve(EventLoopTcpServer::builder().idle_timeout(Some(timeout)));
+    let (server, addr, serving) = serve(EventLoopTcpServer::builder().idle_timeout(Some(timeout)), || Echo);
     let start = Instant::now();
     let mut silent = connect(addr);
     let mut talker = connect(addr);
@@ -77,9 +82,8 @@ fn a_line_over_max_line_length_closes_the_connection_with_an_error() {
     let reports = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&reports);
     let (_server, addr, serving) = serve(
-        EventLoopTcpServer::builder()
-            .max_line_length(16)
-            .handle_error(move |_, err| sink.lock().unwrap().push(err.to_string())),
+        EventLoopTcpServer::builder().max_line_length(16),
+        Hooks::new(|| Echo).on_error(move |_, err| sink.lock().unwrap().push(err.to_string())),
     );
     let mut client = connect(addr);
     assert_eq!(
@@ -97,8 +101,10 @@ fn a_line_over_max_line_length_closes_the_connection_with_an_error() {
 
 #[test]
 fn verify_request_refuses_before_a_handler_is_made() {
-    let (server, addr, serving) =
-        serve(EventLoopTcpServer::builder().verify_request(|client| client.as_inet().is_none()));
+    let (server, addr, serving) = serve(
+        EventLoopTcpServer::builder(),
+        Hooks::new(|| Echo).verify(|client| client.as_inet().is_none()),
+    );
     let mut client = connect(addr);
     assert!(closed_by_server(&mut client));
     assert_eq!(server.stats().accepted, 0);

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
 use socketserver::event::{ConnectionId, Context, EventHandler, EventLoopTcpServer};
-use support::{connect, wait_until, Serving, IO_TIMEOUT};
+use support::{connect, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 /// The whole relay.
 struct Chat;
@@ -39,8 +39,11 @@ fn serve_chat(
             .max_line_length(2 << 20)
             .output_limit(slow_reader_limit / 4)
             .slow_reader_limit(slow_reader_limit)
-            .handle_error(move |_, err| reported.lock().unwrap().push(err.to_string()))
-            .bind("127.0.0.1:0", || Chat)
+            .bind(
+                "127.0.0.1:0",
+                Hooks::new(|| Chat)
+                    .on_error(move |_, err| reported.lock().unwrap().push(err.to_string())),
+            )
             .unwrap(),
     );
     let addr = server.local_addr().unwrap();

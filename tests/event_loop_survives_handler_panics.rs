@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
 use socketserver::Error;
-use support::{closed_by_server, connect, round_trip, wait_until, Serving, IO_TIMEOUT};
+use support::{closed_by_server, connect, round_trip, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 /// Echoes, but panics or fails on request.
 struct Fragile;
@@ -36,10 +36,12 @@ fn serve<H: EventHandler>(
     let reports: Reports = Arc::default();
     let sink = Arc::clone(&reports);
     let server = Arc::new(
-        EventLoopTcpServer::builder()
-            .handle_error(move |_, err: &Error| sink.lock().unwrap().push(err.to_string()))
-            .bind("127.0.0.1:0", factory)
-            .unwrap(),
+        EventLoopTcpServer::bind(
+            "127.0.0.1:0",
+            Hooks::new(factory)
+                .on_error(move |_, err: &Error| sink.lock().unwrap().push(err.to_string())),
+        )
+        .unwrap(),
     );
     let addr = server.local_addr().unwrap();
     let serving = {

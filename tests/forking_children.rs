@@ -15,9 +15,9 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
-use socketserver::{Forking, ForkingTcpServer, StreamHandler, StreamRequest, TcpServer};
+use socketserver::{ForkingTcpServer, StreamHandler, StreamRequest};
 use support::fork::{capture_logs, children, kill, logged, with_foreign_child, zombies};
-use support::{connect, wait_until, Serving, IO_TIMEOUT};
+use support::{connect, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 const POLL: Duration = Duration::from_millis(10);
 /// A poll interval no test waits out: what happens within a test is woken, not polled.
@@ -81,15 +81,16 @@ fn start<H: StreamHandler>(
     handler: fn() -> H,
 ) -> (Arc<ForkingTcpServer<H>>, Serving) {
     let turns = Arc::clone(turns);
-    let server = TcpServer::builder()
+    let factory = Hooks::new(handler).service_actions(move || {
+        turns.fetch_add(1, Ordering::SeqCst);
+    });
+    let server = ForkingTcpServer::builder()
         .connection_timeout(Some(IO_TIMEOUT))
         .poll_interval(poll_interval)
-        .service_actions(move || {
-            turns.fetch_add(1, Ordering::SeqCst);
-        })
-        .bind("127.0.0.1:0", handler)
+        .max_children(max_children)
+        .bind("127.0.0.1:0", factory)
         .unwrap();
-    let server = Arc::new(Forking::new(server).max_children(max_children));
+    let server = Arc::new(server);
     let serving = {
         let server = Arc::clone(&server);
         Serving::start(server.shutdown_handle(), move || server.serve_forever())
@@ -260,7 +261,7 @@ fn block_on_close_waits_for_every_child() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("done");
     let child_marker = marker.clone();
-    let server = TcpServer::builder()
+    let server = ForkingTcpServer::builder()
         .connection_timeout(Some(IO_TIMEOUT))
         .bind("127.0.0.1:0", move || {
             let marker = child_marker.clone();
@@ -271,7 +272,6 @@ fn block_on_close_waits_for_every_child() {
             }
         })
         .unwrap();
-    let server = Forking::new(server);
     let client = connect(server.local_addr().unwrap());
     assert!(server.handle_request().unwrap());
     // The fork is done: threads are safe from here on.
@@ -291,11 +291,11 @@ fn block_on_close_waits_for_every_child() {
 }
 
 fn without_block_on_close_children_are_left_running() {
-    let server = TcpServer::builder()
+    let server = ForkingTcpServer::builder()
         .connection_timeout(Some(IO_TIMEOUT))
+        .block_on_close(false)
         .bind("127.0.0.1:0", || pid_then_hold)
         .unwrap();
-    let server = Forking::new(server).block_on_close(false);
     let addr = server.local_addr().unwrap();
     let client = connect(addr);
     assert!(server.handle_request().unwrap());

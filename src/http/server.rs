@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::{HttpConnection, Limits};
 use crate::server::{
-    streams_end, BindTo, HasStreamOptions, Kind, KindSealed, RequestContext, Server, ServerBuilder,
-    SocketKind, SocketOptions, StreamIncoming, StreamOptions, Tcp,
+    streams_end, BindTo, HasStreamOptions, Kind, RequestContext, Server, ServerBuilder,
+    SocketOptions, StreamIncoming, StreamOptions, Tcp,
 };
 use crate::{Address, Error, Forking, Iterative, Pool, Result, StreamRequest, Threading};
 
@@ -130,17 +130,12 @@ where
     }
 }
 
-impl<K> KindSealed for Http<K> {}
-
-impl<K: Kind<Request = StreamRequest>> SocketKind for Http<K> {
-    type Addr = K::Addr;
-    type Request = HttpConnection;
-}
-
 impl<K> Kind for Http<K>
 where
     K: Kind<Request = StreamRequest, Incoming = StreamIncoming, Options = StreamOptions>,
 {
+    type Addr = K::Addr;
+    type Request = HttpConnection;
     type Incoming = StreamIncoming;
     type Options = Arc<HttpOptions>;
     const REUSE_ADDRESS: bool = K::REUSE_ADDRESS;

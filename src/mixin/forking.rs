@@ -7,8 +7,8 @@ use std::time::Instant;
 use super::children::{self, Children, Forked, Reap, SigtermBlocked};
 use crate::handler::RequestHandler;
 use crate::server::{
-    Blocking, Connections, Kind, Mode, ModeSealed, Request, Server, ServerBuilder, Tcp, Udp, Unix,
-    UnixDgram,
+    Blocking, Connections, Mode, ModeSealed, Request, Server, ServerBuilder, SocketKind, Tcp, Udp,
+    Unix, UnixDgram,
 };
 
 /// Serves each request in a child process of its own (Python's `ForkingMixIn`). Unix only.
@@ -114,7 +114,7 @@ impl Forking {
 
     /// In the child: serve, tell the parent, leave. Nothing here returns to the caller,
     /// so no destructor of the parent's state runs twice.
-    fn run_child<K: Kind, H: RequestHandler<K::Request>>(
+    fn run_child<K: SocketKind, H: RequestHandler<K::Request>>(
         &self,
         request: Request<K, H>,
         listener: Option<RawFd>,
@@ -150,7 +150,7 @@ impl Default for Forking {
     }
 }
 
-impl<K: Kind, H> ServerBuilder<K, Forking, H> {
+impl<K: SocketKind, H> ServerBuilder<K, Forking, H> {
     /// When `true` (the default), closing the server waits for every child to exit
     /// (Python's `block_on_close`). When `false`, children still running are left to
     /// finish on their own, unreaped by the server.
@@ -168,7 +168,7 @@ impl<K: Kind, H> ServerBuilder<K, Forking, H> {
     }
 }
 
-impl<K: Kind, H> Server<K, Forking, H> {
+impl<K: SocketKind, H> Server<K, Forking, H> {
     /// How many children the server has not reaped yet (Python's `len(active_children)`).
     pub fn active_children(&self) -> usize {
         self.mode().children.len()
@@ -179,7 +179,7 @@ impl ModeSealed for Forking {}
 impl Mode for Forking {}
 
 impl Blocking for Forking {
-    fn process_request<K: Kind, H: RequestHandler<K::Request>>(
+    fn process_request<K: SocketKind, H: RequestHandler<K::Request>>(
         &self,
         request: Request<K, H>,
         listener: Option<RawFd>,

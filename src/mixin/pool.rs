@@ -11,8 +11,8 @@ use threadpool::ThreadPool;
 
 use crate::handler::{panic_message, RequestHandler};
 use crate::server::{
-    Blocking, Kind, Mode, ModeSealed, Request, Server, ServerBuilder, ShutdownHandle, Tcp, Udp,
-    Unix, UnixDgram,
+    Blocking, Mode, ModeSealed, Request, Server, ServerBuilder, ShutdownHandle, SocketKind, Tcp,
+    Udp, Unix, UnixDgram,
 };
 use crate::{Error, Result};
 
@@ -140,7 +140,7 @@ impl Default for Pool {
     }
 }
 
-impl<K: Kind, H> ServerBuilder<K, Pool, H> {
+impl<K: SocketKind, H> ServerBuilder<K, Pool, H> {
     /// When `true` (the default), closing the server waits for every accepted request,
     /// queued or running (Python's `block_on_close`).
     pub fn block_on_close(mut self, block: bool) -> Self {
@@ -165,7 +165,7 @@ impl<K: Kind, H> ServerBuilder<K, Pool, H> {
     }
 }
 
-impl<K: Kind, H> Server<K, Pool, H> {
+impl<K: SocketKind, H> Server<K, Pool, H> {
     /// How many handlers are running now.
     pub fn active_workers(&self) -> usize {
         self.mode().requests.count().running
@@ -185,7 +185,7 @@ impl Blocking for Pool {
         self.workers().map(drop)
     }
 
-    fn process_request<K: Kind, H: RequestHandler<K::Request>>(
+    fn process_request<K: SocketKind, H: RequestHandler<K::Request>>(
         &self,
         request: Request<K, H>,
         _listener: Option<RawFd>,

@@ -8,8 +8,8 @@ use std::{fmt, thread};
 
 use crate::handler::RequestHandler;
 use crate::server::{
-    Blocking, Kind, Mode, ModeSealed, Request, Server, ServerBuilder, ShutdownHandle, Tcp, Udp,
-    Unix, UnixDgram,
+    Blocking, Mode, ModeSealed, Request, Server, ServerBuilder, ShutdownHandle, SocketKind, Tcp,
+    Udp, Unix, UnixDgram,
 };
 
 /// Serves each request on a thread of its own (Python's `ThreadingMixIn`).
@@ -86,7 +86,7 @@ impl Default for Threading {
     }
 }
 
-impl<K: Kind, H> ServerBuilder<K, Threading, H> {
+impl<K: SocketKind, H> ServerBuilder<K, Threading, H> {
     /// When `true`, closing the server does not wait for running handlers (Python's
     /// `daemon_threads`). Default `false`.
     pub fn daemon_threads(mut self, daemon: bool) -> Self {
@@ -109,7 +109,7 @@ impl<K: Kind, H> ServerBuilder<K, Threading, H> {
     }
 }
 
-impl<K: Kind, H> Server<K, Threading, H> {
+impl<K: SocketKind, H> Server<K, Threading, H> {
     /// How many handler threads are running now.
     pub fn active_threads(&self) -> usize {
         *self.mode().threads.count()
@@ -124,7 +124,7 @@ impl ModeSealed for Threading {
 impl Mode for Threading {}
 
 impl Blocking for Threading {
-    fn process_request<K: Kind, H: RequestHandler<K::Request>>(
+    fn process_request<K: SocketKind, H: RequestHandler<K::Request>>(
         &self,
         request: Request<K, H>,
         _listener: Option<RawFd>,

@@ -15,7 +15,7 @@ use mio::{Events, Poll};
 
 use super::accept::{classify, AcceptError, Backoff};
 use super::core::{Core, WAKE};
-use super::kind::{Kind, RequestContext};
+use super::kind::{RequestContext, SocketKind};
 use super::mode::{Blocking, Mode};
 use super::options::ServeOptions;
 use super::request::{Request, Shared};
@@ -40,7 +40,7 @@ const ABORT_GRACE: Duration = Duration::from_millis(500);
 /// Dropping the server closes its socket, then waits for what its mode waits for
 /// (Python's `server_close`). [`close_gracefully`](Self::close_gracefully) bounds that
 /// wait, and [`run`](Self::run) is the whole life of a server in one call.
-pub struct Server<K: Kind, M, H> {
+pub struct Server<K: SocketKind, M, H> {
     /// Dropped first: the socket closes before the mode waits for its requests.
     core: Core<K>,
     shared: Arc<Shared<K, H>>,
@@ -48,7 +48,7 @@ pub struct Server<K: Kind, M, H> {
     mode: M,
 }
 
-impl<K: Kind, M, H> Server<K, M, H> {
+impl<K: SocketKind, M, H> Server<K, M, H> {
     /// Starts configuring a server before its socket is bound (Python's
     /// `bind_and_activate=False` and class attributes), the mode's options included.
     pub fn builder() -> ServerBuilder<K, M, H>
@@ -117,7 +117,7 @@ impl<K: Kind, M, H> Server<K, M, H> {
     }
 }
 
-impl<K: Kind, M: Run<K, H>, H> Server<K, M, H> {
+impl<K: SocketKind, M: Run<K, H>, H> Server<K, M, H> {
     /// Handles requests until a [`ShutdownHandle`] (or, with
     /// [`stop_on_signals`](ServerBuilder::stop_on_signals), SIGINT or SIGTERM) stops it.
     ///
@@ -176,7 +176,7 @@ impl<K: Kind, M: Run<K, H>, H> Server<K, M, H> {
     }
 }
 
-impl<K: Kind, M: Run<K, H>, H> Serve for Server<K, M, H> {
+impl<K: SocketKind, M: Run<K, H>, H> Serve for Server<K, M, H> {
     type Addr = K::Addr;
 
     fn local_addr(&self) -> io::Result<K::Addr> {
@@ -208,13 +208,13 @@ pub(crate) use imp::Run;
 /// bound the public methods while nobody else implements it.
 mod imp {
     use super::Server;
-    use crate::server::kind::Kind;
+    use crate::server::kind::SocketKind;
     use crate::server::mode::Mode;
     use crate::Result;
 
     /// A mode that can serve handlers `H` on kind `K`: the blocking modes for
     /// `RequestHandler`s, the event loop for `EventHandler`s.
-    pub trait Run<K: Kind, H>: Mode + Sized {
+    pub trait Run<K: SocketKind, H>: Mode + Sized {
         fn serve_forever(server: &Server<K, Self, H>) -> Result<()>;
         fn close_connections(server: &Server<K, Self, H>) -> usize;
         fn open_connections(server: &Server<K, Self, H>) -> usize;
@@ -222,7 +222,7 @@ mod imp {
     }
 }
 
-impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Run<K, H> for M {
+impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Run<K, H> for M {
     fn serve_forever(server: &Server<K, M, H>) -> Result<()> {
         server.serve_blocking()
     }
@@ -242,7 +242,7 @@ impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Run<K, H> for M {
     }
 }
 
-impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> {
+impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> {
     /// The blocking modes' `serve_forever`.
     fn serve_blocking(&self) -> Result<()> {
         self.mode.start()?;
@@ -390,7 +390,7 @@ impl<K: Kind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> {
     }
 }
 
-impl<K: Kind, M: fmt::Debug, H> fmt::Debug for Server<K, M, H> {
+impl<K: SocketKind, M: fmt::Debug, H> fmt::Debug for Server<K, M, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("server_address", &self.core.info.server_address)

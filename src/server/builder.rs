@@ -8,7 +8,7 @@ use std::os::fd::OwnedFd;
 use std::time::Duration;
 
 use super::core::Core;
-use super::kind::{Bind, Kind};
+use super::kind::{Bind, SocketKind};
 use super::mode::{Blocking, Mode};
 use super::options::{DatagramOptions, HasStreamOptions, ServeOptions, SocketOptions};
 use super::socket::take_listen_fd;
@@ -38,7 +38,7 @@ use crate::{Error, Result};
 /// assert!(!server.handle_request()?); // nobody connected within the timeout
 /// # Ok::<(), socketserver::Error>(())
 /// ```
-pub struct ServerBuilder<K: Kind, M, H> {
+pub struct ServerBuilder<K: SocketKind, M, H> {
     pub(crate) socket: SocketOptions,
     pub(crate) serve: ServeOptions,
     pub(crate) options: K::Options,
@@ -46,7 +46,7 @@ pub struct ServerBuilder<K: Kind, M, H> {
     _handler: PhantomData<fn() -> H>,
 }
 
-impl<K: Kind, M: Mode + Default, H> ServerBuilder<K, M, H> {
+impl<K: SocketKind, M: Mode + Default, H> ServerBuilder<K, M, H> {
     pub(crate) fn new() -> Self {
         let mut mode = M::default();
         if K::DAEMON_THREADS {
@@ -62,7 +62,7 @@ impl<K: Kind, M: Mode + Default, H> ServerBuilder<K, M, H> {
     }
 }
 
-impl<K: Kind, M, H> ServerBuilder<K, M, H> {
+impl<K: SocketKind, M, H> ServerBuilder<K, M, H> {
     /// Binds (and, for stream servers, listens) with these options, and makes the server.
     /// `addr` is anything `ToSocketAddrs` for TCP and UDP servers (port 0 picks a free
     /// port), a path for Unix servers (which must not exist yet; the server removes it
@@ -189,7 +189,7 @@ impl<K: Kind, M, H> ServerBuilder<K, M, H> {
     }
 }
 
-impl<K: Kind, M: Blocking, H> ServerBuilder<K, M, H> {
+impl<K: SocketKind, M: Blocking, H> ServerBuilder<K, M, H> {
     /// How long `handle_request` waits for a request before `handle_timeout` (Python's
     /// `BaseServer.timeout`). Default `None`: wait forever. `serve_forever` ignores it.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
@@ -205,7 +205,7 @@ impl<K: Kind, M: Blocking, H> ServerBuilder<K, M, H> {
     }
 }
 
-impl<K: Kind, M, H> ServerBuilder<K, M, H>
+impl<K: SocketKind, M, H> ServerBuilder<K, M, H>
 where
     K::Options: HasStreamOptions,
 {
@@ -216,7 +216,7 @@ where
     }
 }
 
-impl<K: Kind, M: Blocking, H> ServerBuilder<K, M, H>
+impl<K: SocketKind, M: Blocking, H> ServerBuilder<K, M, H>
 where
     K::Options: HasStreamOptions,
 {
@@ -245,7 +245,7 @@ where
     }
 }
 
-impl<K: Kind<Options = DatagramOptions>, M, H> ServerBuilder<K, M, H> {
+impl<K: SocketKind<Options = DatagramOptions>, M, H> ServerBuilder<K, M, H> {
     /// The largest datagram served, in bytes. Default
     /// [`DEFAULT_MAX_PACKET_SIZE`](super::DEFAULT_MAX_PACKET_SIZE), 8192, as in Python.
     /// A larger datagram is dropped and reported through `handle_error` as
@@ -256,7 +256,7 @@ impl<K: Kind<Options = DatagramOptions>, M, H> ServerBuilder<K, M, H> {
     }
 }
 
-impl<K: Kind, M: fmt::Debug, H> fmt::Debug for ServerBuilder<K, M, H> {
+impl<K: SocketKind, M: fmt::Debug, H> fmt::Debug for ServerBuilder<K, M, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerBuilder")
             .field("socket", &self.socket)

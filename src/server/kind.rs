@@ -18,13 +18,15 @@ use super::ServerInfo;
 /// HTTP layer's `Http<Tcp>` and `Http<Unix>`.
 ///
 /// Sealed: the crate's kinds are the only ones.
-pub trait SocketKind: Send + Sync + Sized + 'static + imp::Sealed {
-    /// What `local_addr` returns: a `std::net::SocketAddr`, or a Unix socket address.
-    type Addr;
-    /// What handlers of this kind get: [`StreamRequest`](crate::StreamRequest),
-    /// [`DatagramRequest`](crate::DatagramRequest) or the HTTP layer's connection.
-    type Request;
-}
+///
+/// A kind names what `local_addr` returns (`K::Addr`: a `std::net::SocketAddr`, or a
+/// Unix socket address) and what its handlers get (`K::Request`:
+/// [`StreamRequest`](crate::StreamRequest), [`DatagramRequest`](crate::DatagramRequest)
+/// or the HTTP layer's connection). Code generic over servers or builders bounds its
+/// kind parameter by this trait.
+pub trait SocketKind: imp::Kind {}
+
+impl<K: imp::Kind> SocketKind for K {}
 
 /// The addresses a kind binds to: anything `ToSocketAddrs` (`"127.0.0.1:2500"`,
 /// `("::1", 0)`, a `SocketAddr`) for TCP and UDP servers, anything `AsRef<Path>` for Unix
@@ -33,7 +35,7 @@ pub trait Bind<A>: SocketKind + imp::BindTo<A> {}
 
 impl<A, K: imp::BindTo<A>> Bind<A> for K {}
 
-pub(crate) use imp::{BindTo, Kind, Sealed};
+pub(crate) use imp::{BindTo, Kind};
 
 /// The crate's side of the kinds. The traits are `pub` in a private module: nameable
 /// by the crate, implementable by nobody else, so [`SocketKind`] and [`Bind`] are sealed
@@ -43,14 +45,15 @@ mod imp {
     use std::os::fd::{OwnedFd, RawFd};
 
     use super::super::options::SocketOptions;
-    use super::{RequestContext, SocketKind};
+    use super::RequestContext;
     use crate::{Address, Error, Result};
 
-    /// Seals [`SocketKind`].
-    pub trait Sealed {}
-
     /// What the crate does with a socket kind.
-    pub trait Kind: SocketKind {
+    pub trait Kind: Send + Sync + Sized + 'static {
+        /// What `local_addr` returns.
+        type Addr;
+        /// What handlers of this kind get.
+        type Request;
         /// A received request before its handler runs: cheap to make on the serving
         /// thread; the handler's request is built from it on the thread (or process) that
         /// runs it.

@@ -40,7 +40,7 @@ pub(crate) use base::Run;
 pub(crate) use connections::Connections;
 pub(crate) use core::{LISTENER, WAKE};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
-pub(crate) use kind::{BindTo, Kind, RequestContext, Sealed as KindSealed};
+pub(crate) use kind::{BindTo, Kind, RequestContext};
 pub(crate) use mode::{Blocking, Sealed as ModeSealed};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
 pub(crate) use options::{HasStreamOptions, SocketOptions, StreamOptions};

@@ -9,7 +9,7 @@
 
 use std::os::fd::RawFd;
 
-use super::kind::Kind;
+use super::kind::SocketKind;
 use super::request::Request;
 use crate::handler::RequestHandler;
 
@@ -28,7 +28,7 @@ mod imp {
     use std::time::Instant;
 
     use super::super::connections::Connections;
-    use super::super::kind::Kind;
+    use super::super::kind::SocketKind;
     use super::super::request::Request;
     use super::Mode;
     use crate::handler::RequestHandler;
@@ -52,7 +52,7 @@ mod imp {
 
         /// Runs or hands off one request (Python's `process_request`). `listener` is a
         /// stream server's listening socket, which a forked child closes.
-        fn process_request<K: Kind, H: RequestHandler<K::Request>>(
+        fn process_request<K: SocketKind, H: RequestHandler<K::Request>>(
             &self,
             request: Request<K, H>,
             listener: Option<RawFd>,
@@ -108,7 +108,7 @@ impl Sealed for Iterative {}
 impl Mode for Iterative {}
 
 impl Blocking for Iterative {
-    fn process_request<K: Kind, H: RequestHandler<K::Request>>(
+    fn process_request<K: SocketKind, H: RequestHandler<K::Request>>(
         &self,
         request: Request<K, H>,
         _listener: Option<RawFd>,

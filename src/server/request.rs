@@ -6,19 +6,19 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
-use super::kind::{Kind, RequestContext};
+use super::kind::{RequestContext, SocketKind};
 use super::ShutdownHandle;
 use crate::handler::{panic_message, run_handler, HandlerFactory, RequestHandler};
 use crate::{Address, Error};
 
 /// What makes handlers and what requests see of their server, shared with the threads
 /// that run requests.
-pub(crate) struct Shared<K: Kind, H> {
+pub(crate) struct Shared<K: SocketKind, H> {
     pub(crate) factory: Box<dyn HandlerFactory<Handler = H>>,
     pub(crate) context: RequestContext<K::Options>,
 }
 
-impl<K: Kind, H: Send + 'static> Shared<K, H> {
+impl<K: SocketKind, H: Send + 'static> Shared<K, H> {
     /// Python's `handle_error`; a panic in the hook itself is logged, not propagated.
     pub(crate) fn report(&self, client: &Address, err: &Error) {
         let reported =
@@ -33,12 +33,12 @@ impl<K: Kind, H: Send + 'static> Shared<K, H> {
 }
 
 /// An accepted request, ready to run on any thread or in a forked child.
-pub struct Request<K: Kind, H> {
+pub struct Request<K: SocketKind, H> {
     incoming: K::Incoming,
     shared: Arc<Shared<K, H>>,
 }
 
-impl<K: Kind, H: RequestHandler<K::Request>> Request<K, H> {
+impl<K: SocketKind, H: RequestHandler<K::Request>> Request<K, H> {
     pub(crate) fn new(incoming: K::Incoming, shared: &Arc<Shared<K, H>>) -> Self {
         Request {
             incoming,
@@ -92,7 +92,7 @@ impl<K: Kind, H: RequestHandler<K::Request>> Request<K, H> {
     }
 }
 
-impl<K: Kind, H> std::fmt::Debug for Request<K, H> {
+impl<K: SocketKind, H> std::fmt::Debug for Request<K, H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
             .field("client_address", K::client_address(&self.incoming))

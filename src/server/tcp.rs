@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use socket2::Type;
 
-use super::kind::{check_adopted, BindTo, Kind, RequestContext, Sealed, SocketKind};
+use super::kind::{check_adopted, BindTo, Kind, RequestContext};
 use super::options::{SocketOptions, StreamOptions};
 use super::socket::bind_inet;
 use super::streams::{self, StreamIncoming};
@@ -42,14 +42,9 @@ pub struct Tcp {
 /// ```
 pub type TcpServer<H> = Server<Tcp, Iterative, H>;
 
-impl Sealed for Tcp {}
-
-impl SocketKind for Tcp {
+impl Kind for Tcp {
     type Addr = SocketAddr;
     type Request = StreamRequest;
-}
-
-impl Kind for Tcp {
     type Incoming = StreamIncoming;
     type Options = StreamOptions;
     const REUSE_ADDRESS: bool = true;

@@ -7,7 +7,7 @@ use std::os::fd::{OwnedFd, RawFd};
 use socket2::Type;
 
 use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
-use super::kind::{check_adopted, BindTo, Kind, RequestContext, Sealed, SocketKind};
+use super::kind::{check_adopted, BindTo, Kind, RequestContext};
 use super::options::{DatagramOptions, SocketOptions};
 use super::socket::bind_inet;
 use super::{Iterative, Server};
@@ -55,14 +55,9 @@ impl Udp {
     }
 }
 
-impl Sealed for Udp {}
-
-impl SocketKind for Udp {
+impl Kind for Udp {
     type Addr = SocketAddr;
     type Request = DatagramRequest;
-}
-
-impl Kind for Udp {
     type Incoming = DatagramIncoming;
     type Options = DatagramOptions;
     const REUSE_ADDRESS: bool = false;

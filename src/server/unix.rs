@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use socket2::Type;
 
 use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
-use super::kind::{check_adopted, BindTo, Kind, RequestContext, Sealed, SocketKind};
+use super::kind::{check_adopted, BindTo, Kind, RequestContext};
 use super::options::{DatagramOptions, SocketOptions, StreamOptions};
 use super::socket::bind_unix;
 use super::streams::{self, StreamIncoming};
@@ -64,14 +64,9 @@ pub struct Unix {
 /// ```
 pub type UnixStreamServer<H> = Server<Unix, Iterative, H>;
 
-impl Sealed for Unix {}
-
-impl SocketKind for Unix {
+impl Kind for Unix {
     type Addr = SocketAddr;
     type Request = StreamRequest;
-}
-
-impl Kind for Unix {
     type Incoming = StreamIncoming;
     type Options = StreamOptions;
     const REUSE_ADDRESS: bool = false;
@@ -200,14 +195,9 @@ impl UnixDgram {
     }
 }
 
-impl Sealed for UnixDgram {}
-
-impl SocketKind for UnixDgram {
+impl Kind for UnixDgram {
     type Addr = SocketAddr;
     type Request = DatagramRequest;
-}
-
-impl Kind for UnixDgram {
     type Incoming = DatagramIncoming;
     type Options = DatagramOptions;
     const REUSE_ADDRESS: bool = false;

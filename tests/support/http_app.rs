@@ -18,15 +18,9 @@ use super::Serving;
 /// - `GET /stream`: three `text/plain` parts;
 /// - `GET /panic`, `GET /silent`, `GET /fail`: a panic, no response, an error;
 /// - anything else: `404`.
+#[derive(Default)]
 pub struct App {
     pub served: usize,
-    pub limits: Limits,
-}
-
-impl App {
-    pub fn new(limits: Limits) -> Self {
-        App { served: 0, limits }
-    }
 }
 
 fn reply(req: &mut HttpRequest<'_>, body: &[u8]) -> io::Result<()> {
@@ -38,10 +32,6 @@ fn reply(req: &mut HttpRequest<'_>, body: &[u8]) -> io::Result<()> {
 }
 
 impl HttpHandler for App {
-    fn limits(&self) -> Limits {
-        self.limits.clone()
-    }
-
     fn do_get(&mut self, req: &mut HttpRequest<'_>) -> io::Result<()> {
         self.served += 1;
         match req.path() {
@@ -79,9 +69,11 @@ impl HttpHandler for App {
     }
 }
 
-/// Serves [`App`] on a threading HTTP server on 127.0.0.1:0.
+/// Serves [`App`] on a threading HTTP server on 127.0.0.1:0 with these limits.
 pub fn serve_app(limits: Limits) -> (SocketAddr, Arc<ThreadingHttpServer<App>>, Serving) {
-    let server = ThreadingHttpServer::bind_http("127.0.0.1:0", move || App::new(limits.clone()))
+    let server = ThreadingHttpServer::builder()
+        .limits(limits)
+        .bind("127.0.0.1:0", App::default)
         .expect("bind");
     let addr = server.local_addr().expect("local_addr");
     let server = Arc::new(server);

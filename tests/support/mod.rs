@@ -213,6 +213,90 @@ pub fn run_server<S: socketserver::Serve + 'static>(server: S, mut examine: impl
         .server_close();
 }
 
+/// A handler factory whose hooks are closures, so a test can watch what the server
+/// reports (`handle_error`) or refuse clients (`verify_request`) in a line.
+pub struct Hooks<F> {
+    pub make: F,
+    pub on_error: Option<Box<dyn Fn(&socketserver::Address, &socketserver::Error) + Send + Sync>>,
+    pub verify: Option<Box<dyn Fn(&socketserver::Address) -> bool + Send + Sync>>,
+    pub service_actions: Option<Box<dyn Fn() + Send + Sync>>,
+    pub handle_timeout: Option<Box<dyn Fn() + Send + Sync>>,
+}
+
+impl<F> Hooks<F> {
+    /// `make` with every hook at its default.
+    pub fn new(make: F) -> Self {
+        Hooks {
+            make,
+            on_error: None,
+            verify: None,
+            service_actions: None,
+            handle_timeout: None,
+        }
+    }
+
+    pub fn on_error(
+        mut self,
+        hook: impl Fn(&socketserver::Address, &socketserver::Error) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_error = Some(Box::new(hook));
+        self
+    }
+
+    pub fn verify(
+        mut self,
+        hook: impl Fn(&socketserver::Address) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.verify = Some(Box::new(hook));
+        self
+    }
+
+    pub fn service_actions(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.service_actions = Some(Box::new(hook));
+        self
+    }
+
+    pub fn handle_timeout(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.handle_timeout = Some(Box::new(hook));
+        self
+    }
+}
+
+impl<F, H> socketserver::HandlerFactory for Hooks<F>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Send + 'static,
+{
+    type Handler = H;
+
+    fn make_handler(&self) -> H {
+        (self.make)()
+    }
+
+    fn verify_request(&self, client: &socketserver::Address) -> bool {
+        self.verify.as_ref().is_none_or(|verify| verify(client))
+    }
+
+    fn handle_error(&self, client: &socketserver::Address, error: &socketserver::Error) {
+        match &self.on_error {
+            Some(hook) => hook(client, error),
+            None => socketserver::default_handle_error(client, error),
+        }
+    }
+
+    fn service_actions(&self) {
+        if let Some(hook) = &self.service_actions {
+            hook();
+        }
+    }
+
+    fn handle_timeout(&self) {
+        if let Some(hook) = &self.handle_timeout {
+            hook();
+        }
+    }
+}
+
 /// Polls `cond` until it holds or `timeout` passes; the alternative to sleeping.
 pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
