@@ -20,16 +20,10 @@ use socketserver::ThreadingTcpServer;
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint,
+    server: common::ServerArgs,
 }
 
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
-    let server = ThreadingTcpServer::bind(args.endpoint.addr(), || common::Echo)?;
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()?;
-    server.close_connections(); // idle clients: their handlers see end-of-file
-    Ok(()) // dropping the server waits for handlers to finish
+    common::serve(ThreadingTcpServer::builder(), &args.server, || common::Echo);
 }

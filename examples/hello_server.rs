@@ -14,19 +14,15 @@ use socketserver::{StreamRequest, TcpServer};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint,
+    server: common::ServerArgs,
 }
 
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
-    let server = TcpServer::bind(args.endpoint.addr(), || {
+    common::serve(TcpServer::builder(), &args.server, || {
         |req: &mut StreamRequest| {
             log::info!("connection from {}", req.client_address);
             req.wfile.write_all(b"Server Saying Hi\n")
         }
-    })?;
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()
+    });
 }

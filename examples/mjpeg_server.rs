@@ -16,26 +16,21 @@
 //! JPEG encoding uses the `jpeg-encoder` crate, whose forward DCT is ported from libjpeg:
 //! this software is based in part on the work of the Independent JPEG Group.
 
-use std::error::Error;
+mod common;
+
 use std::io::{self, Write};
-use std::net::IpAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use socketserver::http::{HttpHandler, HttpRequest, HttpServer, MultipartWriter};
-use socketserver::Threading;
+use socketserver::http::{HttpHandler, HttpRequest, MultipartWriter, ThreadingHttpServer};
 
 /// Streams a synthetic camera to browsers as MJPEG (lecture 002's camera).
 #[derive(Parser, Debug)]
 struct Args {
-    /// Address to listen on.
-    #[arg(short, long, default_value = "127.0.0.1")]
-    ip: IpAddr,
-    /// Port to listen on (0 picks a free port).
-    #[arg(short, long, default_value_t = 8000)]
-    port: u16,
+    #[command(flatten)]
+    server: common::ServerArgs<8000>,
     /// Frames per second the camera produces.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
     fps: u32,
@@ -96,9 +91,9 @@ fn page(width: u16, height: u16) -> String {
     )
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+fn main() {
     let args = Args::parse();
+    common::init_logging();
 
     let camera = Arc::new(Camera::default());
     let filming = {
@@ -106,38 +101,37 @@ fn main() -> Result<(), Box<dyn Error>> {
         let (width, height, fps) = (args.width, args.height, args.fps);
         thread::Builder::new()
             .name("camera".into())
-            .spawn(move || film(&camera, width, height, fps))?
+            .spawn(move || film(&camera, width, height, fps))
+            .unwrap_or_else(|err| common::exit_with(2, err))
     };
 
     let page: Arc<str> = page(args.width, args.height).into();
     let shared = Arc::clone(&camera);
-    // Python's StreamingServer: allow_reuse_address (http_builder) and daemon_threads.
-    // Unlike Python, a viewer that stops reading cannot hold its thread forever.
-    let server = HttpServer::http_builder()
-        .connection_timeout(Some(Duration::from_secs(30)))
-        .bind_http((args.ip, args.port), move || StreamingHandler {
+    // Python's StreamingServer: a threading HTTP server (allow_reuse_address and
+    // daemon_threads are its defaults). Unlike Python, a viewer that stops reading cannot
+    // hold its thread forever.
+    let builder = ThreadingHttpServer::builder().connection_timeout(Some(Duration::from_secs(30)));
+    let server = args
+        .server
+        .configure(builder)
+        .bind(args.server.endpoint.addr(), move || StreamingHandler {
             camera: Arc::clone(&shared),
             page: Arc::clone(&page),
-        })?;
-    let server = Threading::new(server).daemon_threads(true);
+        })
+        .unwrap_or_else(|err| common::exit_with(2, err));
+    common::announce(server.local_addr().unwrap_or_else(|err| common::exit_with(2, err)));
 
-    let handle = server.shutdown_handle();
-    ctrlc::set_handler(move || handle.request_shutdown())?;
-    let mut stdout = io::stdout().lock();
-    writeln!(stdout, "listening on {}", server.local_addr()?)?;
-    stdout.flush()?;
-    drop(stdout);
-
-    server.serve_forever()?;
-    // Stop the camera (every stream ends after its current frame), then end the
-    // connections that sit idle between requests.
+    let served = server.serve_forever();
+    // Stop the camera first: every stream ends after its current frame, then the
+    // graceful stop ends the connections that sit idle between requests.
     camera.stop();
-    let open = server.close_connections();
-    log::info!("shutting down; {open} connections were open");
+    server.close_gracefully();
     if filming.join().is_err() {
         log::error!("the camera thread panicked");
     }
-    Ok(())
+    if let Err(err) = served {
+        common::exit_with(1, err);
+    }
 }
 
 /// Python's `StreamingOutput`: the newest frame, numbered, and a condition variable to

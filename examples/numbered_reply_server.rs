@@ -20,26 +20,20 @@ use socketserver::{StreamRequest, ThreadingTcpServer};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint,
+    server: common::ServerArgs,
 }
 
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
-    let server = ThreadingTcpServer::bind(args.endpoint.addr(), || {
+    common::serve(ThreadingTcpServer::builder(), &args.server, || {
         |req: &mut StreamRequest| {
             log::info!("connection from {}", req.client_address);
             let mut count = 0; // per connection: each handler has its own
             while req.rfile.skip_until(b'\n')? > 0 {
                 count += 1;
-                writeln!(req.wfile, "server response {count}")?;
+                writeln!(req.wfile, "server response {count}")?; // one send, however formatted
             }
             Ok(())
         }
-    })?;
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()?;
-    server.close_connections(); // idle clients: their handlers see end-of-file
-    Ok(())
+    });
 }

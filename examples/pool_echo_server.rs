@@ -19,20 +19,14 @@ use socketserver::PoolTcpServer;
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint,
+    server: common::ServerArgs,
     /// Clients served at once; later ones wait until a worker frees
     #[arg(short, long, default_value_t = 10)]
     workers: usize,
 }
 
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
-    let server =
-        PoolTcpServer::bind(args.endpoint.addr(), || common::Echo)?.max_workers(args.workers);
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()?;
-    server.close_connections(); // idle clients: their handlers see end-of-file
-    Ok(()) // dropping the server waits for handlers to finish
+    let builder = PoolTcpServer::builder().max_workers(args.workers);
+    common::serve(builder, &args.server, || common::Echo);
 }

@@ -18,32 +18,24 @@ use socketserver::{StreamRequest, ThreadingTcpServer};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint<8888>,
+    server: common::ServerArgs<8888>,
 }
 
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
-    let server = ThreadingTcpServer::bind(args.endpoint.addr(), || {
+    common::serve(ThreadingTcpServer::builder(), &args.server, || {
         |req: &mut StreamRequest| {
             log::info!("connected to {}", req.client_address);
             let mut line = Vec::new();
             while req.rfile.read_until(b'\n', &mut line)? > 0 {
-                let text = line.strip_suffix(b"\n").unwrap_or(&line);
-                let text = text.strip_suffix(b"\r").unwrap_or(text);
-                match std::str::from_utf8(text) {
+                match common::text(&line) {
                     Ok(text) => writeln!(req.wfile, "{}", text.chars().rev().collect::<String>())?,
-                    Err(_) => writeln!(req.wfile, "error: not UTF-8: \"{}\"", text.escape_ascii())?,
+                    Err(error) => writeln!(req.wfile, "{error}")?,
                 }
                 line.clear();
             }
             log::info!("{} closed", req.client_address);
             Ok(())
         }
-    })?;
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()?;
-    server.close_connections(); // idle clients: their handlers see end-of-file
-    Ok(())
+    });
 }

@@ -8,8 +8,9 @@
 //! cargo run --release --example select_echo_server -- -p 2500
 //! ```
 
-use std::io::{self, Write};
-use std::net::IpAddr;
+mod common;
+
+use std::io;
 
 use clap::Parser;
 use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
@@ -17,12 +18,8 @@ use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
 /// Echo server: one thread, every client (select + queue, lecture 002).
 #[derive(Parser)]
 struct Args {
-    /// Address to listen on.
-    #[arg(short, long, default_value = "127.0.0.1")]
-    ip: IpAddr,
-    /// Port to listen on (0 picks a free port).
-    #[arg(short, long, default_value_t = 2500)]
-    port: u16,
+    #[command(flatten)]
+    server: common::ServerArgs,
 }
 
 /// Echoes bytes as they arrive, as the lecture's server echoes each `recv`, and keeps only
@@ -52,18 +49,7 @@ impl EventHandler for Echo {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    env_logger::init();
+fn main() {
     let args = Args::parse();
-    let server = EventLoopTcpServer::bind((args.ip, args.port), Echo::default)?;
-
-    let handle = server.shutdown_handle();
-    ctrlc::set_handler(move || handle.request_shutdown())?;
-
-    let mut stdout = io::stdout().lock();
-    writeln!(stdout, "listening on {}", server.local_addr()?)?;
-    stdout.flush()?;
-
-    server.serve_forever()?;
-    Ok(()) // dropping the server closes every connection
+    common::serve(EventLoopTcpServer::builder(), &args.server, Echo::default);
 }

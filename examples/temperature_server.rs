@@ -27,7 +27,7 @@ use socketserver::{DatagramRequest, StreamRequest, ThreadingTcpServer, UdpServer
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint,
+    server: common::ServerArgs,
     /// Serve over UDP (default: TCP)
     #[arg(long)]
     udp: bool,
@@ -35,33 +35,27 @@ struct Args {
 
 /// The reply to one request, without a line end.
 fn fahrenheit(celsius: &[u8]) -> String {
-    let text = String::from_utf8_lossy(celsius);
-    match text.trim().parse::<f64>() {
-        Ok(c) if c.is_finite() => format!("{:.1}", 9.0 / 5.0 * c + 32.0),
-        _ => format!("error: not a number: {:?}", text.trim()),
+    match common::text(celsius).map(str::trim) {
+        Ok(text) => match text.parse::<f64>() {
+            Ok(c) if c.is_finite() => format!("{:.1}", 9.0 / 5.0 * c + 32.0),
+            _ => format!("error: not a number: {text:?}"),
+        },
+        Err(error) => error,
     }
 }
 
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
     if args.udp {
-        let server = UdpServer::bind(args.endpoint.addr(), || {
+        return common::serve(UdpServer::builder(), &args.server, || {
             |req: &mut DatagramRequest| {
-                let end = if req.packet().ends_with(b"\n") {
-                    "\n"
-                } else {
-                    ""
-                };
+                let end = if req.packet().ends_with(b"\n") { "\n" } else { "" };
                 req.wfile = format!("{}{end}", fahrenheit(req.packet())).into_bytes();
                 Ok(())
             }
-        })?;
-        common::stop_on_signal(server.shutdown_handle());
-        common::announce(server.local_addr()?);
-        return server.serve_forever();
+        });
     }
-    let server = ThreadingTcpServer::bind(args.endpoint.addr(), || {
+    common::serve(ThreadingTcpServer::builder(), &args.server, || {
         |req: &mut StreamRequest| {
             let mut line = Vec::new();
             while req.rfile.read_until(b'\n', &mut line)? > 0 {
@@ -70,10 +64,5 @@ fn main() -> socketserver::Result<()> {
             }
             Ok(())
         }
-    })?;
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()?;
-    server.close_connections(); // idle clients: their handlers see end-of-file
-    Ok(())
+    });
 }

@@ -22,7 +22,7 @@ use socketserver::{StreamRequest, ThreadingTcpServer};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint<0>,
+    server: common::ServerArgs<0>,
 }
 
 /// Sends `message` as one line and returns the reply line.
@@ -37,7 +37,8 @@ fn client(addr: SocketAddr, message: &str) -> std::io::Result<String> {
 fn main() -> socketserver::Result<()> {
     let args = Args::parse();
     common::init_logging();
-    let server = ThreadingTcpServer::bind(args.endpoint.addr(), || {
+    let builder = args.server.configure(ThreadingTcpServer::builder());
+    let server = builder.bind(args.server.endpoint.addr(), || {
         |req: &mut StreamRequest| {
             let mut data = String::new();
             req.rfile.read_line(&mut data)?;
@@ -47,12 +48,12 @@ fn main() -> socketserver::Result<()> {
     })?;
     let addr = server.local_addr()?;
     let handle = server.shutdown_handle();
-    common::stop_on_signal(handle.clone());
     common::announce(addr);
-    // The thread owns the server: when the loop returns, dropping it waits for handlers.
+    // The thread owns the server: `run` serves until the shutdown below, then waits for
+    // the handlers to finish.
     let server_thread = thread::Builder::new()
         .name("server".into())
-        .spawn(move || server.serve_forever())?;
+        .spawn(move || server.run())?;
     println!("Server loop running in thread: server");
     let run_clients = || -> std::io::Result<()> {
         for n in 1..=3 {

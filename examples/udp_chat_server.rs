@@ -26,46 +26,31 @@ use socketserver::{Address, DatagramRequest, UdpServer};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint,
+    server: common::ServerArgs,
 }
 
-fn says_quit(datagram: &[u8]) -> bool {
-    datagram
-        .split(u8::is_ascii_whitespace)
-        .any(|word| word == b"quit")
-}
-
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
     let clients: Arc<Mutex<Vec<Address>>> = Arc::default();
-    let server = UdpServer::bind(args.endpoint.addr(), move || {
+    common::serve(UdpServer::builder(), &args.server, move || {
         let clients = Arc::clone(&clients);
         move |req: &mut DatagramRequest| {
             let sender = &req.client_address;
+            let quit = req.packet().split(u8::is_ascii_whitespace).any(|word| word == b"quit");
             let mut clients = common::lock(&clients);
             let known = clients.contains(sender);
-            if says_quit(req.packet()) {
-                if !known {
-                    return Ok(()); // already gone
-                }
+            if quit && !known {
+                return Ok(()); // already gone
+            } else if quit {
                 clients.retain(|client| client != sender);
                 log::info!("{sender} left");
             } else if !known {
                 clients.push(sender.clone());
                 log::info!("{sender} joined");
             }
-            clients.retain(|client| {
-                let sent = client == sender || req.socket().send_to(req.packet(), client).is_ok();
-                if !sent {
-                    log::warn!("cannot send to {client}: dropped");
-                }
-                sent
-            });
+            // A client that cannot be sent to is dropped.
+            clients.retain(|c| c == sender || req.socket().send_to(req.packet(), c).is_ok());
             Ok(())
         }
-    })?;
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()
+    });
 }

@@ -12,20 +12,16 @@ use socketserver::{DatagramRequest, UdpServer};
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    endpoint: common::Endpoint,
+    server: common::ServerArgs,
 }
 
-fn main() -> socketserver::Result<()> {
+fn main() {
     let args = Args::parse();
-    common::init_logging();
-    let server = UdpServer::bind(args.endpoint.addr(), || {
+    common::serve(UdpServer::builder(), &args.server, || {
         |req: &mut DatagramRequest| {
             // send_to rather than wfile: an empty datagram comes back too.
             req.socket().send_to(req.packet(), &req.client_address)?;
             Ok(())
         }
-    })?;
-    common::stop_on_signal(server.shutdown_handle());
-    common::announce(server.local_addr()?);
-    server.serve_forever()
+    });
 }

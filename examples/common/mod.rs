@@ -1,19 +1,18 @@
-//! Plumbing shared by the examples: the `-i/--ip` and `-p/--port` flags, logging to stderr,
-//! the `listening on IP:PORT` line, stopping a server on SIGINT/SIGTERM (with a thread, or
-//! without one for a forking server), and the line clients (TCP and UDP) that the client
-//! examples are made of.
+//! Plumbing shared by the examples: the server flags (`-i/--ip`, `-p/--port` and the
+//! deployment ones) and running a server with them, logging to stderr, the echo protocol,
+//! and the line clients (TCP and UDP) that the client examples are made of.
 
 #![allow(dead_code)] // each example uses the part it needs
 
 use std::fmt::Display;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream, UdpSocket};
-use std::sync::atomic::AtomicBool;
-use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socketserver::{ShutdownHandle, StreamHandler, StreamRequest};
+use socketserver::server::{Bind, SocketKind};
+use socketserver::{HandlerFactory, Serve, Server, ServerBuilder, StreamHandler, StreamRequest};
 
 /// Where a server listens or a client connects: `-i/--ip` and `-p/--port`.
 #[derive(clap::Args, Debug, Clone, Copy)]
@@ -32,31 +31,62 @@ impl<const DEFAULT_PORT: u16> Endpoint<DEFAULT_PORT> {
     }
 }
 
+/// The flags of every server example: where to listen, and how it is deployed.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServerArgs<const DEFAULT_PORT: u16 = 2500> {
+    #[command(flatten)]
+    pub endpoint: Endpoint<DEFAULT_PORT>,
+    /// Set SO_REUSEPORT before binding, so several instances listen on one port
+    #[arg(long)]
+    pub reuse_port: bool,
+}
+
+impl<const DEFAULT_PORT: u16> ServerArgs<DEFAULT_PORT> {
+    /// What every example server runs with: a restarted server gets its port back at
+    /// once, SIGINT and SIGTERM stop it gracefully (installed when it binds, before the
+    /// listening line), and a socket passed by a service manager (`LISTEN_FDS`) is served
+    /// instead of binding.
+    pub fn configure<K: SocketKind, M, H>(&self, builder: ServerBuilder<K, M, H>) -> ServerBuilder<K, M, H> {
+        builder
+            .allow_reuse_address(true)
+            .allow_reuse_port(self.reuse_port)
+            .socket_activation(true)
+            .stop_on_signals(true)
+    }
+}
+
+/// Logs to stderr, binds `builder` as the flags say, prints the listening line, serves
+/// until SIGINT or SIGTERM, then stops gracefully. A server that cannot start says why in
+/// one line on stderr and exits with code 2.
+pub fn serve<K, M, H, F, const DEFAULT_PORT: u16>(
+    builder: ServerBuilder<K, M, H>,
+    args: &ServerArgs<DEFAULT_PORT>,
+    factory: F,
+) where
+    K: SocketKind + Bind<SocketAddr>,
+    F: HandlerFactory<Handler = H>,
+    Server<K, M, H>: Serve<Addr = SocketAddr>,
+{
+    init_logging();
+    let server = args
+        .configure(builder)
+        .bind(args.endpoint.addr(), factory)
+        .unwrap_or_else(|err| exit_with(2, err));
+    announce(Serve::local_addr(&server).unwrap_or_else(|err| exit_with(2, err)));
+    if let Err(err) = Serve::run(server) {
+        exit_with(1, err);
+    }
+}
+
+/// Ends the process with one line on stderr.
+pub fn exit_with(code: i32, err: impl Display) -> ! {
+    eprintln!("error: {err}");
+    std::process::exit(code)
+}
+
 /// Logs go to stderr; `RUST_LOG` overrides the default level (info).
 pub fn init_logging() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-}
-
-/// SIGINT and SIGTERM ask the server to stop; `serve_forever` then returns.
-pub fn stop_on_signal(handle: ShutdownHandle) {
-    if let Err(err) = ctrlc::set_handler(move || handle.request_shutdown()) {
-        log::error!("cannot install the signal handler: {err}");
-        std::process::exit(1);
-    }
-}
-
-/// SIGINT and SIGTERM set the returned flag, and that is all: no thread is started (ctrlc
-/// starts one), so a forking server stays a process of one thread. The serving loop looks
-/// at the flag between requests.
-pub fn stop_flag_on_signal() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        if let Err(err) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
-            log::error!("cannot install the signal handler: {err}");
-            std::process::exit(1);
-        }
-    }
-    stop
 }
 
 /// The one line a server prints on stdout, as soon as it accepts connections.
@@ -64,6 +94,14 @@ pub fn announce(addr: impl std::fmt::Display) {
     println!("listening on {addr}");
     // A closed stdout is no reason to stop serving.
     let _ = std::io::stdout().flush();
+}
+
+/// A line's text without its line end, or the one answer every example gives to bytes
+/// that are not UTF-8: `error: not UTF-8: "..."` with the bytes escaped.
+pub fn text(line: &[u8]) -> Result<&str, String> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    std::str::from_utf8(line).map_err(|_| format!("error: not UTF-8: \"{}\"", line.escape_ascii()))
 }
 
 /// Locks shared state. A handler that panicked while holding the lock (the server catches
@@ -77,8 +115,7 @@ pub const REPLY_WAIT: Duration = Duration::from_secs(5);
 
 /// Ends a client with a one-line error on stderr and exit code 1.
 pub fn fail(what: impl Display, err: impl Display) -> ! {
-    eprintln!("error: {what}: {err}");
-    std::process::exit(1)
+    exit_with(1, format_args!("{what}: {err}"))
 }
 
 /// A TCP line client: sends `prefix` + each stdin line, and prints every line the server
@@ -208,21 +245,35 @@ pub fn udp_line_client(server: SocketAddr, prefix: &str, replies_per_line: usize
 }
 
 /// The echo protocol: each line back byte for byte (any bytes, any length); `quit` ends
-/// the connection.
+/// the connection. A line is read and echoed in pieces of at most [`ECHO_PIECE`] bytes,
+/// so a line without end costs the server no more memory than that.
 pub struct Echo;
 
+/// The most of one line the echo servers hold at once.
+pub const ECHO_PIECE: u64 = 64 * 1024;
+
 impl StreamHandler for Echo {
-    fn handle(&mut self, req: &mut StreamRequest) -> std::io::Result<()> {
+    fn handle(&mut self, req: &mut StreamRequest) -> io::Result<()> {
         log::info!("connection from {}", req.client_address);
-        let mut line = Vec::new();
-        while req.rfile.read_until(b'\n', &mut line)? > 0 {
-            if line.trim_ascii_end() == b"quit" {
-                break;
-            }
-            req.wfile.write_all(&line)?;
-            line.clear();
-        }
+        echo_lines(req, |line| line)?;
         log::info!("{} disconnected", req.client_address);
         Ok(())
     }
+}
+
+/// Echoes each line, replaced by `answer(line)` (the whole line, `\n` included, when it
+/// fits in one piece), until end of input or a `quit` line.
+pub fn echo_lines(req: &mut StreamRequest, answer: impl Fn(&[u8]) -> &[u8]) -> io::Result<()> {
+    let mut piece = Vec::new();
+    let mut mid_line = false;
+    while req.rfile.by_ref().take(ECHO_PIECE).read_until(b'\n', &mut piece)? > 0 {
+        let whole = !mid_line && piece.ends_with(b"\n");
+        if !mid_line && piece.trim_ascii_end() == b"quit" {
+            break;
+        }
+        req.wfile.write_all(if whole { answer(&piece) } else { &piece })?;
+        mid_line = !piece.ends_with(b"\n");
+        piece.clear();
+    }
+    Ok(())
 }
