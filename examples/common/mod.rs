@@ -1,7 +1,8 @@
 //! Plumbing shared by the examples: the `-i/--ip` and `-p/--port` flags, logging to stderr,
 //! the `listening on IP:PORT` line, stopping a server on SIGINT/SIGTERM (with a thread, or
 //! without one for a forking server), and the line clients (TCP and UDP) that the client
-//! examples are made of.
+//! examples are made of. [`tui`] is the full-screen interface of the clients that port the
+//! lectures' tkinter windows (`--tui`).
 
 #![allow(dead_code)] // each example uses the part it needs
 
@@ -14,6 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use socketserver::{ShutdownHandle, StreamHandler, StreamRequest};
+
+pub mod tui;
 
 /// Where a server listens or a client connects: `-i/--ip` and `-p/--port`.
 #[derive(clap::Args, Debug, Clone, Copy)]
