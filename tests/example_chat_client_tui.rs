@@ -92,23 +92,30 @@ fn two_screens_and_a_line_client_chat_through_a_burst_and_a_resize() {
         input_line(s) == "half a li"
     });
     carol.type_line("while you type");
-    let screen = bob.wait_for_text("carol: while you type");
-    assert_eq!(input_line(&screen), "half a li");
+    bob.wait_for_screen(
+        "carol's line, and bob's half line kept",
+        SCREEN_LIMIT,
+        |s| messages(s).contains(&"carol: while you type".into()) && input_line(s) == "half a li",
+    );
     bob.type_line("ne");
     alice.wait_for_text("bob: half a line");
     assert_eq!(carol.next_line(), "bob: half a line");
-    let screen = bob.wait_for_text("bob: half a line");
-    assert_eq!(input_line(&screen), "", "Enter empties the input line");
+    bob.wait_for_screen(
+        "bob's line sent, the input line emptied",
+        SCREEN_LIMIT,
+        |s| messages(s).contains(&"bob: half a line".into()) && input_line(s).is_empty(),
+    );
 
     // A burst of 500 lines: both screens end on the last of them, in order.
     for n in 1..=500 {
         carol.type_line(&format!("burst {n}"));
     }
     for pane in [&alice, &bob] {
-        pane.wait_for_screen("the end of the burst", SCREEN_LIMIT, |s| {
+        // The rows are drawn top to bottom: with the last one there, the list is whole.
+        let screen = pane.wait_for_screen("the end of the burst", SCREEN_LIMIT, |s| {
             messages(s).last().map(String::as_str) == Some("carol: burst 500")
         });
-        let shown = messages(&pane.screen());
+        let shown = messages(&screen);
         let tail: Vec<String> = (500 - shown.len() + 1..=500)
             .map(|n| format!("carol: burst {n}"))
             .collect();
@@ -121,19 +128,23 @@ fn two_screens_and_a_line_client_chat_through_a_burst_and_a_resize() {
     });
     assert_eq!(carol.next_line(), "alice: after the burst");
 
-    // A resize redraws to the new size, smaller and larger.
+    // A resize redraws the whole screen to the new size, smaller and larger: the list's
+    // frame, its last message, the input box and the status line.
     for (width, height) in [(44, 12), (100, 30)] {
         alice.resize(width, height);
-        let screen = alice.wait_for_screen("the new size", SCREEN_LIMIT, |s| {
-            let rows: Vec<&str> = s.lines().collect();
-            rows.len() == usize::from(height)
-                && rows[0].chars().count() == usize::from(width)
-                && rows[0].starts_with("┌ Received messages")
-        });
-        assert_eq!(
-            messages(&screen).last().map(String::as_str),
-            Some("alice: after the burst"),
-            "{screen}"
+        alice.wait_for_screen(
+            &format!("a whole {width}x{height} screen"),
+            SCREEN_LIMIT,
+            |s| {
+                let rows: Vec<&str> = s.lines().collect();
+                rows.len() == usize::from(height)
+                    && rows[0].starts_with("┌ Received messages")
+                    && rows[0].chars().count() == usize::from(width)
+                    && rows[0].ends_with('┐')
+                    && messages(s).last().map(String::as_str) == Some("alice: after the burst")
+                    && rows[rows.len() - 4].contains("Send message")
+                    && rows[rows.len() - 1].starts_with(" connected to")
+            },
         );
     }
 
@@ -156,8 +167,11 @@ fn a_killed_server_shows_on_screen_then_exit_code_one_and_one_line_on_stderr() {
     let alice = open(&tmux, server.addr, "alice", (80, 24));
     alice.type_text("unsent");
     server.stop_with(libc::SIGKILL, Duration::from_secs(10));
-    let screen = alice.wait_for_text("connection lost");
-    assert!(screen.contains("Esc quits"), "{screen}");
+    alice.wait_for_screen("the lost connection", SCREEN_LIMIT, |s| {
+        s.lines().last().is_some_and(|status| {
+            status.contains("connection lost") && status.contains("Esc quits")
+        })
+    });
     alice.press(&["Escape"]);
     let finished = alice.finish();
     assert_eq!(finished.code, 1, "{finished:?}");
