@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the programs the interop tests drive, as users would: nc and socat (the echo
-# examples), curl and Debian's chromium (the MJPEG example, headless), and wrk (the
-# benchmark's HTTP row). Non-interactive and idempotent. When something cannot be
-# installed it says so and exits 0: the tests that need it then print "SKIPPED: ..."
-# instead of passing silently.
+# examples), curl and Debian's chromium (the MJPEG example, headless), wrk (the
+# benchmark's HTTP row), and tmux (the terminal the `--tui` clients are tested in).
+# Non-interactive and idempotent. When something cannot be installed it says so and exits
+# 0: the tests that need it then print "SKIPPED: ..." instead of passing silently (the
+# tmux tests fail instead when CI is set).
 set -u
 
-declare -A package_of=([nc]=netcat-openbsd [socat]=socat [curl]=curl [chromium]=chromium [wrk]=wrk)
+declare -A package_of=([nc]=netcat-openbsd [socat]=socat [curl]=curl [chromium]=chromium [wrk]=wrk [tmux]=tmux)
 missing=()
 for program in "${!package_of[@]}"; do
     command -v "$program" >/dev/null 2>&1 || missing+=("${package_of[$program]}")

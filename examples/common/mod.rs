@@ -1,6 +1,8 @@
 //! Plumbing shared by the examples: the server flags (`-i/--ip`, `-p/--port` and the
 //! deployment ones) and running a server with them, logging to stderr, the echo protocol,
-//! and the line clients (TCP and UDP) that the client examples are made of.
+//! and the line clients (TCP and UDP) that the client examples are made of. [`tui`] is
+//! the full-screen interface of the clients that port the lectures' tkinter windows
+//! (`--tui`).
 
 #![allow(dead_code)] // each example uses the part it needs
 
@@ -13,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use socketserver::server::{Bind, SocketKind};
 use socketserver::{HandlerFactory, Serve, Server, ServerBuilder, StreamHandler, StreamRequest};
+
+pub mod tui;
 
 /// Where a server listens or a client connects: `-i/--ip` and `-p/--port`.
 #[derive(clap::Args, Debug, Clone, Copy)]

@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: clients with deadlines, and serving a server
 //! on a background thread that is always shut down. The submodules run the examples
-//! (`example`, `drive`), the programs users have (`programs`), speak HTTP (`http`,
-//! `http_app`, `mjpeg`), and run the test binaries that fork (`fork`).
+//! (`example`, `drive`), full-screen ones in a terminal (`tmux`), the programs users have
+//! (`programs`), speak HTTP (`http`, `http_app`, `mjpeg`), and run the test binaries that
+//! fork (`fork`).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -26,6 +27,7 @@ pub mod http_app;
 #[cfg(feature = "http")]
 pub mod mjpeg;
 pub mod programs;
+pub mod tmux;
 
 /// Every blocking client call in the tests gives up after this long.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);

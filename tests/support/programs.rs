@@ -1,5 +1,6 @@
 //! The clients users already have, found on `PATH` and run with a time limit: Python
-//! scripts written the way the lectures write clients, `nc` and `socat`.
+//! scripts written the way the lectures write clients, `nc` and `socat`; [`require`] for a
+//! test that cannot run without one (`tmux`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,6 +24,22 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
 /// Whether a program is on `PATH`.
 pub fn have(program: &str) -> bool {
     find_program(program).is_some()
+}
+
+/// Whether `program` is on `PATH`, for a test that cannot run without it. Missing, the test
+/// says `SKIPPED: PROGRAM not found` and should return (and so pass), except on CI (the `CI`
+/// environment variable is set), where a skip is never allowed: the test fails instead, as
+/// `.ci/install-tools.sh` should have installed it.
+pub fn require(program: &str) -> bool {
+    if have(program) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{program} not found, and CI is set: a test may not skip on CI (see .ci/install-tools.sh)"
+    );
+    skip(&format!("{program} not found"));
+    false
 }
 
 /// Runs a Python script with `args` and returns its stdout; `None` (and a SKIPPED line)
