@@ -46,7 +46,11 @@ fn main() {
                 if !line.ends_with(b"\n") {
                     line.push(b'\n'); // the last line of a client that did not end it
                 }
-                if echo_self { me.broadcast_all(&line) } else { me.broadcast(&line) };
+                if echo_self {
+                    me.broadcast_all(&line)
+                } else {
+                    me.broadcast(&line)
+                };
                 line.clear();
             }
             Ok(())

@@ -49,7 +49,11 @@ fn main() {
     let args = Args::parse();
     common::serve(ForkingTcpServer::builder(), &args.server, || {
         |req: &mut StreamRequest| {
-            log::info!("process {} serves {}", std::process::id(), req.client_address);
+            log::info!(
+                "process {} serves {}",
+                std::process::id(),
+                req.client_address
+            );
             common::echo_lines(req, answer)
         }
     });

@@ -119,7 +119,11 @@ fn main() {
             page: Arc::clone(&page),
         })
         .unwrap_or_else(|err| common::exit_with(2, err));
-    common::announce(server.local_addr().unwrap_or_else(|err| common::exit_with(2, err)));
+    common::announce(
+        server
+            .local_addr()
+            .unwrap_or_else(|err| common::exit_with(2, err)),
+    );
 
     let served = server.serve_forever();
     // Stop the camera first: every stream ends after its current frame, then the

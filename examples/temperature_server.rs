@@ -49,7 +49,11 @@ fn main() {
     if args.udp {
         return common::serve(UdpServer::builder(), &args.server, || {
             |req: &mut DatagramRequest| {
-                let end = if req.packet().ends_with(b"\n") { "\n" } else { "" };
+                let end = if req.packet().ends_with(b"\n") {
+                    "\n"
+                } else {
+                    ""
+                };
                 req.wfile = format!("{}{end}", fahrenheit(req.packet())).into_bytes();
                 Ok(())
             }

@@ -36,7 +36,10 @@ fn main() {
         let clients = Arc::clone(&clients);
         move |req: &mut DatagramRequest| {
             let sender = &req.client_address;
-            let quit = req.packet().split(u8::is_ascii_whitespace).any(|word| word == b"quit");
+            let quit = req
+                .packet()
+                .split(u8::is_ascii_whitespace)
+                .any(|word| word == b"quit");
             let mut clients = common::lock(&clients);
             let known = clients.contains(sender);
             if quit && !known {

@@ -50,7 +50,10 @@ impl<const DEFAULT_PORT: u16> ServerArgs<DEFAULT_PORT> {
     /// once, SIGINT and SIGTERM stop it gracefully (installed when it binds, before the
     /// listening line), and a socket passed by a service manager (`LISTEN_FDS`) is served
     /// instead of binding.
-    pub fn configure<K: SocketKind, M, H>(&self, builder: ServerBuilder<K, M, H>) -> ServerBuilder<K, M, H> {
+    pub fn configure<K: SocketKind, M, H>(
+        &self,
+        builder: ServerBuilder<K, M, H>,
+    ) -> ServerBuilder<K, M, H> {
         builder
             .allow_reuse_address(true)
             .allow_reuse_port(self.reuse_port)
@@ -270,12 +273,19 @@ impl StreamHandler for Echo {
 pub fn echo_lines(req: &mut StreamRequest, answer: impl Fn(&[u8]) -> &[u8]) -> io::Result<()> {
     let mut piece = Vec::new();
     let mut mid_line = false;
-    while req.rfile.by_ref().take(ECHO_PIECE).read_until(b'\n', &mut piece)? > 0 {
+    while req
+        .rfile
+        .by_ref()
+        .take(ECHO_PIECE)
+        .read_until(b'\n', &mut piece)?
+        > 0
+    {
         let whole = !mid_line && piece.ends_with(b"\n");
         if !mid_line && piece.trim_ascii_end() == b"quit" {
             break;
         }
-        req.wfile.write_all(if whole { answer(&piece) } else { &piece })?;
+        req.wfile
+            .write_all(if whole { answer(&piece) } else { &piece })?;
         mid_line = !piece.ends_with(b"\n");
         piece.clear();
     }

@@ -17,7 +17,7 @@ use super::HttpRequest;
 /// use socketserver::http::{HttpRequest, HttpServer, MultipartWriter};
 /// use std::io::{self, Read, Write};
 ///
-/// let server = HttpServer::bind_http("127.0.0.1:0", || {
+/// let server = HttpServer::bind("127.0.0.1:0", || {
 ///     |req: &mut HttpRequest<'_>| {
 ///         req.send_response(200)?;
 ///         req.send_header("Cache-Control", "no-cache, private")?;

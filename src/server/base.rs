@@ -16,7 +16,7 @@ use mio::{Events, Poll};
 use super::accept::{classify, AcceptError, Backoff};
 use super::core::{Core, WAKE};
 use super::kind::{RequestContext, SocketKind};
-use super::mode::{Blocking, Mode};
+use super::mode::Blocking;
 use super::options::ServeOptions;
 use super::request::{Request, Shared};
 use super::{Serve, ServerBuilder, ServerInfo, ShutdownHandle};
@@ -53,7 +53,7 @@ impl<K: SocketKind, M, H> Server<K, M, H> {
     /// `bind_and_activate=False` and class attributes), the mode's options included.
     pub fn builder() -> ServerBuilder<K, M, H>
     where
-        M: Mode + Default,
+        M: crate::Mode + Default,
     {
         ServerBuilder::new()
     }
@@ -63,7 +63,7 @@ impl<K: SocketKind, M, H> Server<K, M, H> {
     /// handler per request (a closure `|| handler` is one).
     pub fn bind<A, F>(addr: A, factory: F) -> Result<Self>
     where
-        M: Mode + Default,
+        M: Serves<K, H> + Default,
         K: super::Bind<A>,
         F: HandlerFactory<Handler = H>,
     {
@@ -203,6 +203,17 @@ impl<K: SocketKind, M: Run<K, H>, H> Serve for Server<K, M, H> {
 }
 
 pub(crate) use imp::Run;
+
+/// A mode that serves handlers `H` on sockets of kind `K`: the blocking modes
+/// ([`Iterative`](crate::Iterative), [`Threading`](crate::Threading),
+/// [`Pool`](crate::Pool), [`Forking`](crate::Forking)) with a handler of the kind's
+/// requests ([`StreamHandler`](crate::StreamHandler), [`DatagramHandler`](crate::DatagramHandler),
+/// an HTTP handler), and the [`EventLoop`](crate::event::EventLoop) with an
+/// [`EventHandler`](crate::EventHandler). It appears in `bind`'s bounds, so a handler of
+/// the wrong sort is an error there; implemented by the crate only.
+pub trait Serves<K: SocketKind, H>: Run<K, H> {}
+
+impl<K: SocketKind, H, M: Run<K, H>> Serves<K, H> for M {}
 
 /// How a mode serves, stops and closes a server: `pub` in a private module, so it can
 /// bound the public methods while nobody else implements it.

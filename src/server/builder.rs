@@ -12,7 +12,7 @@ use super::kind::{Bind, SocketKind};
 use super::mode::{Blocking, Mode};
 use super::options::{DatagramOptions, HasStreamOptions, ServeOptions, SocketOptions};
 use super::socket::take_listen_fd;
-use super::Server;
+use super::{Server, Serves};
 use crate::handler::HandlerFactory;
 use crate::{Error, Result};
 
@@ -76,6 +76,7 @@ impl<K: SocketKind, M, H> ServerBuilder<K, M, H> {
     pub fn bind<A, F>(self, addr: A, factory: F) -> Result<Server<K, M, H>>
     where
         K: Bind<A>,
+        M: Serves<K, H>,
         F: HandlerFactory<Handler = H>,
     {
         if self.socket.socket_activation {
@@ -95,6 +96,7 @@ impl<K: SocketKind, M, H> ServerBuilder<K, M, H> {
     pub fn from_socket<S, F>(self, socket: S, factory: F) -> Result<Server<K, M, H>>
     where
         S: Into<OwnedFd>,
+        M: Serves<K, H>,
         F: HandlerFactory<Handler = H>,
     {
         self.adopt(socket.into(), "the given socket", factory)

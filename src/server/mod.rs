@@ -21,7 +21,7 @@ mod tcp;
 mod udp;
 mod unix;
 
-pub use base::Server;
+pub use base::{Server, Serves};
 pub use builder::ServerBuilder;
 pub use kind::{Bind, SocketKind};
 pub use mode::{Iterative, Mode};

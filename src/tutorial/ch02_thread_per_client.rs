@@ -25,8 +25,9 @@
 //! ```
 //!
 //! and lecture 002 says the same with `socketserver.ThreadingTCPServer`. Here the thread
-//! per client is one word, [`Threading`](crate::Threading), around any server; the
-//! handler does not change:
+//! per client is one word: [`ThreadingTcpServer`](crate::ThreadingTcpServer) instead of
+//! `TcpServer` (the [`Threading`](crate::Threading) mode instead of the iterative one);
+//! the handler does not change:
 //!
 //! ```
 //! use socketserver::{StreamHandler, StreamRequest, ThreadingTcpServer};
@@ -50,11 +51,8 @@
 //! let server = ThreadingTcpServer::bind("127.0.0.1:0", || Echo)?;
 //! let addr = server.local_addr()?;
 //! let stop = server.shutdown_handle();
-//! let serving = std::thread::spawn(move || -> socketserver::Result<()> {
-//!     server.serve_forever()?;
-//!     server.close_connections(); // handlers of idle clients see end-of-file
-//!     Ok(()) // dropping the server waits for its handlers, as Python's server_close
-//! });
+//! // Serve until stopped, then end the idle clients' handlers and wait for the rest.
+//! let serving = std::thread::spawn(move || server.run());
 //!
 //! // Two clients at once: each gets its own thread.
 //! let mut a = std::net::TcpStream::connect(addr)?;
@@ -77,11 +75,25 @@
 //!
 //! What Python's `ThreadingMixIn` does not do, and `Threading` does:
 //!
-//! - [`max_threads`](crate::Threading::max_threads) bounds the threads (Python starts
+//! - [`max_threads`](crate::ServerBuilder::max_threads) bounds the threads (Python starts
 //!   1,000 threads for 1,000 clients); at the limit the server stops accepting and the
-//!   listen backlog holds the rest.
+//!   listen backlog holds the rest. Like every option, it is set on the builder:
+//!
+//! ```
+//! use socketserver::{StreamRequest, ThreadingTcpServer};
+//!
+//! let server = ThreadingTcpServer::builder()
+//!     .max_threads(Some(100))
+//!     .daemon_threads(false) // Python's default: closing waits for the handlers
+//!     .bind("127.0.0.1:0", || |_: &mut StreamRequest| Ok(()))?;
+//! assert_eq!(server.active_threads(), 0);
+//! # Ok::<(), socketserver::Error>(())
+//! ```
+//!
 //! - A handler that panics is reported through `handle_error`; the server keeps serving.
-//! - [`close_connections`](crate::BaseServer::close_connections) ends idle clients'
-//!   handlers, so a server stops promptly even when clients stay connected. Without it,
-//!   closing the server waits for every handler (`block_on_close`, as in Python), and a
-//!   handler waits as long as its client stays connected.
+//! - [`run`](crate::Server::run) (or [`close_gracefully`](crate::Server::close_gracefully)
+//!   after `serve_forever`) ends idle clients' handlers, so a server stops promptly even
+//!   when clients stay connected; a client that does not read its reply is cut off at the
+//!   drain timeout. Plain `drop`ping the server waits for every handler
+//!   (`block_on_close`, as in Python), and a handler waits as long as its client stays
+//!   connected.

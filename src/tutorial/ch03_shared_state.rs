@@ -110,5 +110,34 @@
 //! # Ok::<(), socketserver::Error>(())
 //! ```
 //!
-//! The full program, `cargo run --example chat_server`, also makes sure that a slow or
-//! dead client never blocks the others.
+//! That list has a flaw the lecture's has too: `peer.write_all` blocks while a peer's
+//! socket is full, so one client that stops reading stalls every sender, and the lock
+//! with them. The crate's [`Clients`](crate::clients::Clients) is the list done right:
+//! `clients.join(req)` registers a client (it leaves when the returned membership drops),
+//! `me.broadcast(&line)` queues the line for everyone else, each client's own writer
+//! sends its queue, and a client too far behind is dropped rather than waited for. With
+//! it the handler is the lecture's loop and nothing more:
+//!
+//! ```
+//! use socketserver::clients::Clients;
+//! use socketserver::{StreamRequest, ThreadingTcpServer};
+//! use std::io::BufRead;
+//!
+//! let clients = Clients::new();
+//! let server = ThreadingTcpServer::bind("127.0.0.1:0", move || {
+//!     let clients = clients.clone();
+//!     move |req: &mut StreamRequest| {
+//!         let me = clients.join(req)?;
+//!         let mut line = Vec::new();
+//!         while req.rfile.read_until(b'\n', &mut line)? > 0 {
+//!             me.broadcast(&line);
+//!             line.clear();
+//!         }
+//!         Ok(())
+//!     }
+//! })?;
+//! # drop(server);
+//! # Ok::<(), socketserver::Error>(())
+//! ```
+//!
+//! `cargo run --example chat_server` is that server with its command-line flags.

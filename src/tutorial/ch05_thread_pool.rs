@@ -24,9 +24,9 @@
 //!         pool.submit(receive_message, c, addr)
 //! ```
 //!
-//! Here the pool is one more wrapper, [`Pool`](crate::Pool), read exactly like
-//! `Threading`: change the word, keep the handler. With two workers, a third client waits
-//! until one of the first two leaves:
+//! Here the pool is one more mode, [`Pool`](crate::Pool), read exactly like
+//! `Threading`: change the word, keep the handler; its size is an option of its builder.
+//! With two workers, a third client waits until one of the first two leaves:
 //!
 //! ```
 //! use socketserver::{PoolTcpServer, StreamRequest};
@@ -49,7 +49,9 @@
 //!     Ok(reply)
 //! }
 //!
-//! let server = PoolTcpServer::bind("127.0.0.1:0", || echo)?.max_workers(2);
+//! let server = PoolTcpServer::builder()
+//!     .max_workers(2)
+//!     .bind("127.0.0.1:0", || echo)?;
 //! let addr = server.local_addr()?;
 //! let stop = server.shutdown_handle();
 //! let serving = std::thread::spawn(move || server.serve_forever());

@@ -59,10 +59,12 @@
 //! - **Fork from a process with one thread.** A child has only the thread that forked; a
 //!   lock another thread held at that moment (the allocator's, a logger's) stays locked
 //!   in the child forever. So a forking server runs in a process without other threads:
-//!   its example stops on SIGTERM without the `ctrlc` crate (which starts a thread), and
-//!   the crate's forking tests run in test binaries of their own, one test at a time.
+//!   [`stop_on_signals`](crate::ServerBuilder::stop_on_signals) starts none (its signal
+//!   handler writes once to the serving loop's wake-up descriptor), and the crate's
+//!   forking tests run in test binaries of their own, one test at a time.
 //!
-//! To stop gracefully, [`Forking::close_connections`](crate::Forking::close_connections)
-//! asks every child to end its request: the child's connection stops reading, so a
-//! handler waiting on an idle client sees end-of-file, while a reply being written still
-//! goes out. Then closing the server waits for the children.
+//! To stop gracefully, [`close_connections`](crate::Server::close_connections) asks every
+//! child to end its request: the child's connection stops reading, so a handler waiting
+//! on an idle client sees end-of-file, while a reply being written still goes out. Then
+//! closing the server waits for the children. [`run`](crate::Server::run) does both after
+//! `serve_forever`, and kills a child that is still running at the drain timeout.

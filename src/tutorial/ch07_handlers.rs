@@ -3,7 +3,7 @@
 //! Lecture 002 introduces `socketserver`'s handler classes: the server makes one handler
 //! object per request and calls `setup()`, `handle()` and `finish()`;
 //! `StreamRequestHandler` gives `rfile` and `wfile`, and the server's methods
-//! (`verify_request`, `handle_error`, ...) can be overridden.
+//! (`verify_request`, `handle_error`, ...) can be overridden in a subclass.
 //!
 //! ```python
 //! class Reverse(socketserver.StreamRequestHandler):
@@ -23,12 +23,16 @@
 //!         return client_address[0] == "127.0.0.1"
 //! ```
 //!
-//! A Rust handler is a struct (one value per request, made by the factory) implementing
-//! [`StreamHandler`](crate::StreamHandler); the server's overridable methods are closures
-//! on its [`ServerBuilder`](crate::ServerBuilder):
+//! A Rust handler is a struct (one value per request) implementing
+//! [`StreamHandler`](crate::StreamHandler). What Python's server subclass overrides is the
+//! factory's: a type implementing [`HandlerFactory`](crate::HandlerFactory) makes the
+//! handlers (Python's `RequestHandlerClass`) and has the server's hooks as methods, with
+//! whatever state they need in its fields. (A closure `|| handler` is a factory whose
+//! hooks are the defaults.)
 //!
 //! ```
-//! use socketserver::{StreamHandler, StreamRequest, Threading, TcpServer};
+//! use socketserver::{Address, Error, HandlerFactory, StreamHandler, StreamRequest};
+//! use socketserver::ThreadingTcpServer;
 //! use std::io::{self, BufRead, BufReader, Write};
 //!
 //! #[derive(Default)]
@@ -55,15 +59,29 @@
 //!     }
 //! }
 //!
-//! let server = Threading::new(
-//!     TcpServer::builder()
-//!         .verify_request(|client| client.as_inet().is_some_and(|a| a.ip().is_loopback()))
-//!         .handle_error(|client, err| log::warn!("{client}: {err}"))
-//!         .bind("127.0.0.1:0", Reverse::default)?,
-//! );
+//! /// Python's `class Server(socketserver.ThreadingTCPServer)` with its overrides.
+//! struct LocalReverse;
+//!
+//! impl HandlerFactory for LocalReverse {
+//!     type Handler = Reverse;
+//!
+//!     fn make_handler(&self) -> Reverse {
+//!         Reverse::default()
+//!     }
+//!
+//!     fn verify_request(&self, client: &Address) -> bool {
+//!         client.as_inet().is_some_and(|a| a.ip().is_loopback())
+//!     }
+//!
+//!     fn handle_error(&self, client: &Address, err: &Error) {
+//!         log::warn!("{client}: {err}");
+//!     }
+//! }
+//!
+//! let server = ThreadingTcpServer::bind("127.0.0.1:0", LocalReverse)?;
 //! let addr = server.local_addr()?;
 //! let stop = server.shutdown_handle();
-//! let serving = std::thread::spawn(move || server.serve_forever());
+//! let serving = std::thread::spawn(move || server.run());
 //!
 //! let mut client = std::net::TcpStream::connect(addr)?;
 //! client.write_all("Hello World!!!\n".as_bytes())?;
@@ -86,6 +104,10 @@
 //! | `rbufsize`, `wbufsize`, `timeout`, `disable_nagle_algorithm` | [`ServerBuilder`](crate::ServerBuilder) options |
 //! | an exception in `handle` | an `Err` (or a panic): `finish` still runs, `handle_error` hears of it |
 //!
-//! `wfile` writes straight to the socket by default (Python's `wbufsize = 0`), so a reply
-//! needs no flush. With [`wbufsize`](crate::ServerBuilder::wbufsize) set, it is buffered
-//! and flushed after `finish`.
+//! `wfile` collects what the handler writes and sends it when the handler next reads
+//! from `rfile`, returns, flushes, or has written more than
+//! [`wbufsize`](crate::ServerBuilder::wbufsize) (8 KiB): a reply needs no flush, and
+//! `writeln!(req.wfile, "{reversed}")`, which `fmt` writes in pieces, still costs one
+//! send. A handler that writes and then waits for something other than its client (a
+//! timer, another thread) calls `req.wfile.flush()` first. `wbufsize(0)` sends every
+//! write at once, as Python's default `wbufsize = 0` does.
