@@ -61,18 +61,20 @@ pub fn udp_threading() -> io::Result<()> {
 
 /// `PoolTcpServer` with as many workers as the hand-written pool.
 pub fn tcp_pool() -> io::Result<()> {
-    let server = PoolTcpServer::bind("127.0.0.1:0", || line_echo)
-        .map_err(failed)?
-        .max_workers(POOL_WORKERS);
+    let server = PoolTcpServer::builder()
+        .max_workers(POOL_WORKERS)
+        .bind("127.0.0.1:0", || line_echo)
+        .map_err(failed)?;
     announce(server.local_addr()?);
     server.serve_forever().map_err(failed)
 }
 
 /// `ForkingTcpServer`: a child process per connection, room for every ping-pong client.
 pub fn tcp_forking() -> io::Result<()> {
-    let server = ForkingTcpServer::bind("127.0.0.1:0", || line_echo)
-        .map_err(failed)?
-        .max_children(POOL_WORKERS);
+    let server = ForkingTcpServer::builder()
+        .max_children(POOL_WORKERS)
+        .bind("127.0.0.1:0", || line_echo)
+        .map_err(failed)?;
     announce(server.local_addr()?);
     server.serve_forever().map_err(failed)
 }
@@ -111,7 +113,7 @@ pub fn tcp_event_lines() -> io::Result<()> {
 
 /// `ThreadingHttpServer` serving the same page as the Python one.
 pub fn http_threading() -> io::Result<()> {
-    let server = ThreadingHttpServer::bind_http("127.0.0.1:0", || {
+    let server = ThreadingHttpServer::bind("127.0.0.1:0", || {
         |req: &mut HttpRequest<'_>| {
             req.send_response(200)?;
             req.send_header("Content-Type", "text/html; charset=utf-8")?;
