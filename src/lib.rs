@@ -120,7 +120,7 @@ pub mod tutorial;
 
 pub use address::Address;
 pub use error::{Error, Result};
-pub use event::{EventHandler, EventLoopTcpServer};
+pub use event::{Context, EventHandler, EventLoopTcpServer};
 pub use handler::{
     default_handle_error, Connection, DatagramHandler, DatagramRequest, DatagramSocket,
     HandlerFactory, RequestHandler, SocketReader, SocketWriter, StreamHandler, StreamRequest,

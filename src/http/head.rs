@@ -326,6 +326,7 @@ mod tests {
     fn other_versions_are_505() {
         for input in [
             &b"GET / HTTP/2.0\r\n\r\n"[..],
+            b"GET / HTTP/0.9\r\n\r\n",
             b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
             b"GET / HTTP/3\r\n\r\n",
             b"GET / HTTP/1.2\r\n\r\n",

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{HttpConnection, Limits};
 use crate::server::{
-    streams_end, BindTo, HasStreamOptions, Kind, RequestContext, Server, ServerBuilder,
+    streams_end, BindTo, Kind, StreamOptionsOf, RequestContext, Server, ServerBuilder,
     SocketOptions, StreamIncoming, StreamOptions, Tcp,
 };
 use crate::{Address, Error, Forking, Iterative, Pool, Result, StreamRequest, Threading};
@@ -56,11 +56,6 @@ impl AsRef<StreamOptions> for HttpOptions {
     }
 }
 
-impl HasStreamOptions for Arc<HttpOptions> {
-    fn stream(&mut self) -> &mut StreamOptions {
-        &mut Arc::make_mut(self).stream
-    }
-}
 
 impl AsRef<StreamOptions> for Arc<HttpOptions> {
     fn as_ref(&self) -> &StreamOptions {
@@ -188,6 +183,15 @@ where
 
     fn refuse(incoming: StreamIncoming) {
         K::refuse(incoming);
+    }
+}
+
+impl<K> StreamOptionsOf for Http<K>
+where
+    K: Kind<Request = StreamRequest, Incoming = StreamIncoming, Options = StreamOptions>,
+{
+    fn stream_options(options: &mut Arc<HttpOptions>) -> &mut StreamOptions {
+        &mut Arc::make_mut(options).stream
     }
 }
 

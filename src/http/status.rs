@@ -3,8 +3,9 @@
 
 use std::fmt;
 
-/// An HTTP version a request can carry. HTTP/0.9 and HTTP/2 and later are answered with
-/// `400` and `505`; they never reach a handler.
+/// An HTTP version a request can carry. Others never reach a handler: a request line
+/// without a version (HTTP/0.9's `GET /`) is answered `400`, and any version other than
+/// 1.0 and 1.1 (`HTTP/0.9`, `HTTP/2.0`, `HTTP/3`) `505`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Version {

@@ -10,7 +10,8 @@ use std::time::Duration;
 use super::core::Core;
 use super::kind::{Bind, SocketKind};
 use super::mode::{Blocking, Mode};
-use super::options::{DatagramOptions, HasStreamOptions, ServeOptions, SocketOptions};
+use super::kind::{DatagramKind, StreamKind};
+use super::options::{ServeOptions, SocketOptions};
 use super::socket::take_listen_fd;
 use super::{Server, Serves};
 use crate::handler::HandlerFactory;
@@ -207,26 +208,20 @@ impl<K: SocketKind, M: Blocking, H> ServerBuilder<K, M, H> {
     }
 }
 
-impl<K: SocketKind, M, H> ServerBuilder<K, M, H>
-where
-    K::Options: HasStreamOptions,
-{
+impl<K: StreamKind, M, H> ServerBuilder<K, M, H> {
     /// Sets `TCP_NODELAY` on each connection. Default `false` (on for the HTTP servers).
     pub fn disable_nagle_algorithm(mut self, disable: bool) -> Self {
-        self.options.stream().disable_nagle_algorithm = disable;
+        K::stream_options(&mut self.options).disable_nagle_algorithm = disable;
         self
     }
 }
 
-impl<K: SocketKind, M: Blocking, H> ServerBuilder<K, M, H>
-where
-    K::Options: HasStreamOptions,
-{
+impl<K: StreamKind, M: Blocking, H> ServerBuilder<K, M, H> {
     /// Size of `rfile`'s buffer. Default
     /// [`DEFAULT_RBUFSIZE`](super::DEFAULT_RBUFSIZE), 8192. It is allocated but not filled
     /// in advance: an idle connection costs only what it has received.
     pub fn rbufsize(mut self, size: usize) -> Self {
-        self.options.stream().rbufsize = size;
+        K::stream_options(&mut self.options).rbufsize = size;
         self
     }
 
@@ -235,25 +230,25 @@ where
     /// handler next reads, flushes or finishes. 0 sends every write at once (Python's
     /// default `wbufsize = 0`, which costs a send per `write!` fragment).
     pub fn wbufsize(mut self, size: usize) -> Self {
-        self.options.stream().wbufsize = size;
+        K::stream_options(&mut self.options).wbufsize = size;
         self
     }
 
     /// Read and write timeout of each connection (Python's `StreamRequestHandler.timeout`).
     /// Default `None`.
     pub fn connection_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.options.stream().timeout = timeout;
+        K::stream_options(&mut self.options).timeout = timeout;
         self
     }
 }
 
-impl<K: SocketKind<Options = DatagramOptions>, M, H> ServerBuilder<K, M, H> {
+impl<K: DatagramKind, M, H> ServerBuilder<K, M, H> {
     /// The largest datagram served, in bytes. Default
     /// [`DEFAULT_MAX_PACKET_SIZE`](super::DEFAULT_MAX_PACKET_SIZE), 8192, as in Python.
     /// A larger datagram is dropped and reported through `handle_error` as
     /// [`Error::DatagramTooLarge`] (Python truncates it silently).
     pub fn max_packet_size(mut self, size: usize) -> Self {
-        self.options.max_packet_size = size;
+        K::datagram_options(&mut self.options).max_packet_size = size;
         self
     }
 }

@@ -35,7 +35,20 @@ pub trait Bind<A>: SocketKind + imp::BindTo<A> {}
 
 impl<A, K: imp::BindTo<A>> Bind<A> for K {}
 
-pub(crate) use imp::{BindTo, Kind};
+/// A stream kind: TCP, Unix stream, and the HTTP layer's. Its builder has the
+/// per-connection options (`rbufsize`, `wbufsize`, `connection_timeout`,
+/// `disable_nagle_algorithm`). Implemented by the crate only.
+pub trait StreamKind: SocketKind + imp::StreamOptionsOf {}
+
+impl<K: SocketKind + imp::StreamOptionsOf> StreamKind for K {}
+
+/// A datagram kind: UDP and Unix datagram. Its builder has `max_packet_size`.
+/// Implemented by the crate only.
+pub trait DatagramKind: SocketKind + imp::DatagramOptionsOf {}
+
+impl<K: SocketKind + imp::DatagramOptionsOf> DatagramKind for K {}
+
+pub(crate) use imp::{BindTo, DatagramOptionsOf, Kind, StreamOptionsOf};
 
 /// The crate's side of the kinds. The traits are `pub` in a private module: nameable
 /// by the crate, implementable by nobody else, so [`SocketKind`] and [`Bind`] are sealed
@@ -98,6 +111,18 @@ mod imp {
         );
         /// Closes a request whose handler never ran.
         fn refuse(incoming: Self::Incoming);
+    }
+
+    /// A kind whose options hold stream options.
+    pub trait StreamOptionsOf: Kind {
+        fn stream_options(options: &mut Self::Options) -> &mut super::super::options::StreamOptions;
+    }
+
+    /// A kind whose options are datagram options.
+    pub trait DatagramOptionsOf: Kind {
+        fn datagram_options(
+            options: &mut Self::Options,
+        ) -> &mut super::super::options::DatagramOptions;
     }
 
     /// Binding a kind to an address of type `A`.

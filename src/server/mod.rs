@@ -23,7 +23,7 @@ mod unix;
 
 pub use base::{Server, Serves};
 pub use builder::ServerBuilder;
-pub use kind::{Bind, SocketKind};
+pub use kind::{Bind, DatagramKind, SocketKind, StreamKind};
 pub use mode::{Iterative, Mode};
 pub use options::{
     DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_PACKET_SIZE, DEFAULT_RBUFSIZE, DEFAULT_WBUFSIZE,
@@ -40,10 +40,10 @@ pub(crate) use base::Run;
 pub(crate) use connections::Connections;
 pub(crate) use core::{LISTENER, WAKE};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
-pub(crate) use kind::{BindTo, Kind, RequestContext};
+pub(crate) use kind::{BindTo, Kind, RequestContext, StreamOptionsOf};
 pub(crate) use mode::{Blocking, Sealed as ModeSealed};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
-pub(crate) use options::{HasStreamOptions, SocketOptions, StreamOptions};
+pub(crate) use options::{SocketOptions, StreamOptions};
 pub(crate) use request::{Request, Shared as SharedState};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
 pub(crate) use streams::{end as streams_end, StreamIncoming};

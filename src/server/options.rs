@@ -97,19 +97,3 @@ impl Default for DatagramOptions {
         }
     }
 }
-
-pub(crate) use imp::HasStreamOptions;
-
-mod imp {
-    /// Option sets that hold stream options (plain stream kinds and the HTTP layer's).
-    /// `pub` in a private module: it appears in the builder's bounds, sealed.
-    pub trait HasStreamOptions {
-        fn stream(&mut self) -> &mut super::StreamOptions;
-    }
-}
-
-impl HasStreamOptions for StreamOptions {
-    fn stream(&mut self) -> &mut StreamOptions {
-        self
-    }
-}

@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use socket2::Type;
 
-use super::kind::{check_adopted, BindTo, Kind, RequestContext};
+use super::kind::{check_adopted, BindTo, Kind, RequestContext, StreamOptionsOf};
 use super::options::{SocketOptions, StreamOptions};
 use super::socket::bind_inet;
 use super::streams::{self, StreamIncoming};
@@ -105,6 +105,12 @@ impl Kind for Tcp {
 
     fn refuse(incoming: StreamIncoming) {
         incoming.refuse();
+    }
+}
+
+impl StreamOptionsOf for Tcp {
+    fn stream_options(options: &mut StreamOptions) -> &mut StreamOptions {
+        options
     }
 }
 

@@ -7,7 +7,7 @@ use std::os::fd::{OwnedFd, RawFd};
 use socket2::Type;
 
 use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
-use super::kind::{check_adopted, BindTo, Kind, RequestContext};
+use super::kind::{check_adopted, BindTo, DatagramOptionsOf, Kind, RequestContext};
 use super::options::{DatagramOptions, SocketOptions};
 use super::socket::bind_inet;
 use super::{Iterative, Server};
@@ -108,6 +108,12 @@ impl Kind for Udp {
     }
 
     fn refuse(_: DatagramIncoming) {}
+}
+
+impl DatagramOptionsOf for Udp {
+    fn datagram_options(options: &mut DatagramOptions) -> &mut DatagramOptions {
+        options
+    }
 }
 
 impl<A: ToSocketAddrs> BindTo<A> for Udp {

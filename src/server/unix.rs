@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use socket2::Type;
 
 use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
-use super::kind::{check_adopted, BindTo, Kind, RequestContext};
+use super::kind::{check_adopted, BindTo, DatagramOptionsOf, Kind, RequestContext, StreamOptionsOf};
 use super::options::{DatagramOptions, SocketOptions, StreamOptions};
 use super::socket::bind_unix;
 use super::streams::{self, StreamIncoming};
@@ -133,6 +133,12 @@ impl Kind for Unix {
     }
 }
 
+impl StreamOptionsOf for Unix {
+    fn stream_options(options: &mut StreamOptions) -> &mut StreamOptions {
+        options
+    }
+}
+
 impl<P: AsRef<Path>> BindTo<P> for Unix {
     fn bind_to(path: P, socket: &SocketOptions, _: &StreamOptions) -> Result<Self> {
         let path = path.as_ref();
@@ -248,6 +254,12 @@ impl Kind for UnixDgram {
     }
 
     fn refuse(_: DatagramIncoming) {}
+}
+
+impl DatagramOptionsOf for UnixDgram {
+    fn datagram_options(options: &mut DatagramOptions) -> &mut DatagramOptions {
+        options
+    }
 }
 
 impl<P: AsRef<Path>> BindTo<P> for UnixDgram {
