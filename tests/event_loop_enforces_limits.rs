@@ -37,7 +37,10 @@ fn serve(
 
 #[test]
 fn past_max_connections_clients_wait_in_the_backlog_until_one_closes() {
-    let (server, addr, serving) = serve(EventLoopTcpServer::builder().max_connections(Some(2)), || Echo);
+    let (server, addr, serving) = serve(
+        EventLoopTcpServer::builder().max_connections(Some(2)),
+        || Echo,
+    );
     let mut first = connect(addr);
     let mut second = connect(addr);
     assert_eq!(round_trip(&mut first, "1\n"), "1\n");
@@ -64,7 +67,10 @@ fn past_max_connections_clients_wait_in_the_backlog_until_one_closes() {
 #[test]
 fn idle_connections_are_closed_after_the_idle_timeout() {
     let timeout = Duration::from_millis(200);
-    let (server, addr, serving) = serve(EventLoopTcpServer::builder().idle_timeout(Some(timeout)), || Echo);
+    let (server, addr, serving) = serve(
+        EventLoopTcpServer::builder().idle_timeout(Some(timeout)),
+        || Echo,
+    );
     let start = Instant::now();
     let mut silent = connect(addr);
     let mut talker = connect(addr);

@@ -1,4 +1,4 @@
-//! `Forking::close_connections`: the children of idle clients end their requests (their
+//! `close_connections` on a forking server: the children of idle clients end their requests (their
 //! reads see end-of-file) and exit normally, a child in the middle of a reply still sends
 //! all of it, and datagram children are left to finish.
 //!
@@ -14,8 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::{
-    DatagramRequest, Forking, ForkingTcpServer, ForkingUdpServer, StreamHandler, StreamRequest,
-    TcpServer, UdpServer,
+    DatagramRequest, ForkingTcpServer, ForkingUdpServer, StreamHandler, StreamRequest,
 };
 use support::fork::{capture_logs, children, logged, zombies};
 use support::{connect, wait_until, Serving, IO_TIMEOUT};
@@ -42,11 +41,11 @@ fn main() {
 }
 
 fn start<H: StreamHandler>(handler: fn() -> H) -> (Arc<ForkingTcpServer<H>>, Serving) {
-    let server = TcpServer::builder()
+    let server = ForkingTcpServer::builder()
         .connection_timeout(Some(CONNECTION_TIMEOUT))
         .bind("127.0.0.1:0", handler)
         .unwrap();
-    let server = Arc::new(Forking::new(server));
+    let server = Arc::new(server);
     let serving = {
         let server = Arc::clone(&server);
         Serving::start(server.shutdown_handle(), move || server.serve_forever())
@@ -183,18 +182,15 @@ fn datagram_children_are_left_to_finish() {
     // The child waits for a go-ahead on a TCP connection to this test before replying.
     let gate = TcpListener::bind("127.0.0.1:0").unwrap();
     let gate_addr = gate.local_addr().unwrap();
-    let server: ForkingUdpServer<_> = Forking::new(
-        UdpServer::builder()
-            .bind("127.0.0.1:0", move || {
-                move |req: &mut DatagramRequest| {
-                    let stream = TcpStream::connect(gate_addr)?;
-                    stream.set_read_timeout(Some(CONNECTION_TIMEOUT))?;
-                    let go = read_line(&mut BufReader::new(stream));
-                    req.wfile.write_all(format!("done after {go}").as_bytes())
-                }
-            })
-            .unwrap(),
-    );
+    let server = ForkingUdpServer::bind("127.0.0.1:0", move || {
+        move |req: &mut DatagramRequest| {
+            let stream = TcpStream::connect(gate_addr)?;
+            stream.set_read_timeout(Some(CONNECTION_TIMEOUT))?;
+            let go = read_line(&mut BufReader::new(stream));
+            req.wfile.write_all(format!("done after {go}").as_bytes())
+        }
+    })
+    .unwrap();
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
     client.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     client

@@ -13,12 +13,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use socketserver::{
-    Error, Forking, StreamRequest, TcpServer, UdpServer, UnixDatagramServer, UnixStreamServer,
+    Error, ForkingTcpServer, ForkingUdpServer, ForkingUnixDatagramServer, ForkingUnixStreamServer,
+    StreamRequest,
 };
 use support::fork::{capture_logs, children, kill, logged, with_foreign_child};
 use support::{
     connect, dgram_examine, echo_datagram, echo_line, run_server, stream_examine,
-    unix_dgram_examine, unix_stream_examine, IO_TIMEOUT,
+    unix_dgram_examine, unix_stream_examine, Hooks, IO_TIMEOUT,
 };
 
 const POLL: Duration = Duration::from_millis(10);
@@ -62,12 +63,11 @@ fn assert_only_child_is(foreign: i32) {
 
 fn test_forking_tcp_server() {
     with_foreign_child(|foreign| {
-        let server = TcpServer::builder()
+        let server = ForkingTcpServer::builder()
             .connection_timeout(Some(IO_TIMEOUT))
             .poll_interval(POLL)
             .bind("127.0.0.1:0", || echo_line)
             .unwrap();
-        let server = Forking::new(server);
         let addr = server.local_addr().unwrap();
         run_server(server, |_| stream_examine(addr));
         assert_only_child_is(foreign);
@@ -76,11 +76,10 @@ fn test_forking_tcp_server() {
 
 fn test_forking_udp_server() {
     with_foreign_child(|foreign| {
-        let server = UdpServer::builder()
+        let server = ForkingUdpServer::builder()
             .poll_interval(POLL)
             .bind("127.0.0.1:0", || echo_datagram)
             .unwrap();
-        let server = Forking::new(server);
         let addr = server.local_addr().unwrap();
         run_server(server, |_| dgram_examine(addr));
         assert_only_child_is(foreign);
@@ -91,12 +90,12 @@ fn test_forking_unix_stream_server() {
     with_foreign_child(|foreign| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.sock");
-        let server = UnixStreamServer::builder()
+        let server = ForkingUnixStreamServer::builder()
             .connection_timeout(Some(IO_TIMEOUT))
             .poll_interval(POLL)
             .bind(&path, || echo_line)
             .unwrap();
-        run_server(Forking::new(server), |_| unix_stream_examine(&path));
+        run_server(server, |_| unix_stream_examine(&path));
         assert_only_child_is(foreign);
     });
 }
@@ -105,13 +104,11 @@ fn test_forking_unix_datagram_server() {
     with_foreign_child(|foreign| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.sock");
-        let server = UnixDatagramServer::builder()
+        let server = ForkingUnixDatagramServer::builder()
             .poll_interval(POLL)
             .bind(&path, || echo_datagram)
             .unwrap();
-        run_server(Forking::new(server), |n| {
-            unix_dgram_examine(&path, dir.path(), n)
-        });
+        run_server(server, |n| unix_dgram_examine(&path, dir.path(), n));
         assert_only_child_is(foreign);
     });
 }
@@ -123,23 +120,22 @@ where
     H: socketserver::StreamHandler,
 {
     let log = log.to_owned();
-    let server = TcpServer::builder()
+    let factory = Hooks::new(factory).on_error(move |_, err| {
+        let what = match err {
+            Error::HandlerPanicked(_) => "panic",
+            _ => "error",
+        };
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        writeln!(file, "Error handled: {what}").unwrap();
+    });
+    ForkingTcpServer::builder()
         .connection_timeout(Some(IO_TIMEOUT))
-        .handle_error(move |_, err| {
-            let what = match err {
-                Error::HandlerPanicked(_) => "panic",
-                _ => "error",
-            };
-            let mut file = fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log)
-                .unwrap();
-            writeln!(file, "Error handled: {what}").unwrap();
-        })
         .bind("127.0.0.1:0", factory)
-        .unwrap();
-    Forking::new(server)
+        .unwrap()
 }
 
 fn read_log(log: &Path) -> String {
@@ -177,6 +173,9 @@ fn serve_one_that_ends(
     let server = server_logging_errors_to(log, move || {
         move |req: &mut StreamRequest| {
             writeln!(req.wfile, "{}", std::process::id())?;
+            // `wfile` collects writes until the handler reads, flushes or returns, and
+            // this one never returns: send the pid before the process ends.
+            req.wfile.flush()?;
             end();
             Ok(())
         }

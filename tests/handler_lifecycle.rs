@@ -6,8 +6,8 @@ mod support;
 use std::io::{self, BufRead, Write};
 use std::sync::{mpsc, Arc, Mutex};
 
-use socketserver::{Error, StreamHandler, StreamRequest, TcpServer, Threading};
-use support::{connect, round_trip, Serving, IO_TIMEOUT};
+use socketserver::{Error, StreamHandler, StreamRequest, TcpServer, ThreadingTcpServer};
+use support::{connect, round_trip, Hooks, Serving, IO_TIMEOUT};
 
 type Log = Arc<Mutex<Vec<&'static str>>>;
 
@@ -44,14 +44,13 @@ fn run_one(fail_setup: bool, fail_handle: bool) -> (Vec<&'static str>, Vec<Strin
     let log = Log::default();
     let errors = Arc::new(Mutex::new(Vec::new()));
     let (factory_log, error_sink) = (Arc::clone(&log), Arc::clone(&errors));
-    let server = TcpServer::builder()
-        .handle_error(move |_, err| error_sink.lock().unwrap().push(err.to_string()))
-        .bind("127.0.0.1:0", move || Recorder {
-            log: Arc::clone(&factory_log),
-            fail_setup,
-            fail_handle,
-        })
-        .unwrap();
+    let factory = Hooks::new(move || Recorder {
+        log: Arc::clone(&factory_log),
+        fail_setup,
+        fail_handle,
+    })
+    .on_error(move |_, err| error_sink.lock().unwrap().push(err.to_string()));
+    let server = TcpServer::bind("127.0.0.1:0", factory).unwrap();
     let _client = connect(server.local_addr().unwrap());
     assert!(server.handle_request().unwrap());
     let log = log.lock().unwrap().clone();
@@ -94,12 +93,10 @@ fn fragile(req: &mut StreamRequest) -> io::Result<()> {
 #[test]
 fn a_panicking_handler_does_not_stop_the_iterative_server() {
     let (tx, rx) = mpsc::channel();
-    let server = TcpServer::builder()
-        .handle_error(move |_, err| {
-            tx.send(matches!(err, Error::HandlerPanicked(_))).unwrap();
-        })
-        .bind("127.0.0.1:0", || fragile)
-        .unwrap();
+    let factory = Hooks::new(|| fragile).on_error(move |_, err| {
+        tx.send(matches!(err, Error::HandlerPanicked(_))).unwrap();
+    });
+    let server = TcpServer::bind("127.0.0.1:0", factory).unwrap();
     let addr = server.local_addr().unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     let mut bad = connect(addr);
@@ -119,15 +116,11 @@ fn a_panicking_handler_does_not_stop_the_iterative_server() {
 fn panicking_handlers_do_not_stop_the_threading_server() {
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
-    let server = Threading::new(
-        TcpServer::builder()
-            .handle_error(move |_, err| {
-                let panicked = matches!(err, Error::HandlerPanicked(_));
-                tx.lock().unwrap().send(panicked).unwrap();
-            })
-            .bind("127.0.0.1:0", || fragile)
-            .unwrap(),
-    );
+    let factory = Hooks::new(|| fragile).on_error(move |_, err| {
+        let panicked = matches!(err, Error::HandlerPanicked(_));
+        tx.lock().unwrap().send(panicked).unwrap();
+    });
+    let server = ThreadingTcpServer::bind("127.0.0.1:0", factory).unwrap();
     let addr = server.local_addr().unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     for _ in 0..5 {
@@ -144,13 +137,10 @@ fn panicking_handlers_do_not_stop_the_threading_server() {
 #[test]
 fn a_panicking_factory_is_reported_too() {
     let (tx, rx) = mpsc::channel();
-    let server = TcpServer::builder()
-        .handle_error(move |_, err| tx.send(err.to_string()).unwrap())
-        .bind(
-            "127.0.0.1:0",
-            || -> fn(&mut StreamRequest) -> io::Result<()> { panic!("no handler today") },
-        )
-        .unwrap();
+    let factory =
+        Hooks::new(|| -> fn(&mut StreamRequest) -> io::Result<()> { panic!("no handler today") })
+            .on_error(move |_, err| tx.send(err.to_string()).unwrap());
+    let server = TcpServer::bind("127.0.0.1:0", factory).unwrap();
     let _client = connect(server.local_addr().unwrap());
     assert!(server.handle_request().unwrap());
     assert_eq!(rx.try_recv().unwrap(), "handler panicked: no handler today");
@@ -161,19 +151,17 @@ fn a_panicking_factory_is_reported_too() {
 fn handlers_share_state_through_the_factory() {
     let greeted = Arc::new(Mutex::new(Vec::new()));
     let shared = Arc::clone(&greeted);
-    let server = Threading::new(
-        TcpServer::bind("127.0.0.1:0", move || {
-            let greeted = Arc::clone(&shared);
-            move |req: &mut StreamRequest| {
-                let mut name = String::new();
-                req.rfile.read_line(&mut name)?;
-                let mut list = greeted.lock().unwrap();
-                list.push(name.trim().to_owned());
-                writeln!(req.wfile, "{}", list.len())
-            }
-        })
-        .unwrap(),
-    );
+    let server = ThreadingTcpServer::bind("127.0.0.1:0", move || {
+        let greeted = Arc::clone(&shared);
+        move |req: &mut StreamRequest| {
+            let mut name = String::new();
+            req.rfile.read_line(&mut name)?;
+            let mut list = greeted.lock().unwrap();
+            list.push(name.trim().to_owned());
+            writeln!(req.wfile, "{}", list.len())
+        }
+    })
+    .unwrap();
     let addr = server.local_addr().unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     let mut replies: Vec<String> = ["ann", "bob", "cy"]

@@ -9,7 +9,7 @@ mod support;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use socketserver::http::{HttpServer, Limits};
+use socketserver::http::{Limits, ThreadingHttpServer};
 use support::http::Client;
 use support::http_app::{serve_app, App};
 
@@ -170,13 +170,10 @@ fn http2_and_later_are_505() {
 #[test]
 fn failing_handlers_get_a_500_and_are_reported() {
     let (errors, reported) = mpsc::channel();
-    let server = HttpServer::http_builder()
-        .handle_error(move |_, err| {
-            let _ = errors.send(err.to_string());
-        })
-        .bind_http("127.0.0.1:0", || App::new(Limits::default()))
-        .unwrap();
-    let server = socketserver::Threading::new(server);
+    let factory = support::Hooks::new(App::default).on_error(move |_, err| {
+        let _ = errors.send(err.to_string());
+    });
+    let server = ThreadingHttpServer::bind("127.0.0.1:0", factory).unwrap();
     let addr = server.local_addr().unwrap();
     let serving = support::Serving::start(server.shutdown_handle(), move || server.serve_forever());
 

@@ -106,7 +106,7 @@ fn a_response_before_the_body_was_asked_for_sends_no_100_and_closes() {
 #[test]
 fn a_client_that_sends_less_than_its_content_length_is_an_unexpected_eof() {
     let (seen, errors) = mpsc::channel();
-    let server = ThreadingHttpServer::bind_http("127.0.0.1:0", move || {
+    let server = ThreadingHttpServer::bind("127.0.0.1:0", move || {
         let seen = seen.clone();
         move |req: &mut HttpRequest<'_>| {
             let result = req.read_body();

@@ -77,7 +77,7 @@ const STREAM_REQUEST: &[u8] = b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n";
 fn ten_viewers_keep_getting_frames_while_one_stalls() {
     let camera = Arc::new(Camera::default());
     let shared = Arc::clone(&camera);
-    let server = ThreadingHttpServer::bind_http("127.0.0.1:0", move || {
+    let server = ThreadingHttpServer::bind("127.0.0.1:0", move || {
         let camera = Arc::clone(&shared);
         move |req: &mut HttpRequest<'_>| {
             let port = req.client_address().as_inet().map_or(0, |a| a.port());

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use socketserver::{StreamRequest, TcpServer, Threading, ThreadingTcpServer};
-use support::{connect, echo_lines, round_trip, wait_until, Serving, IO_TIMEOUT};
+use socketserver::{StreamRequest, ThreadingTcpServer};
+use support::{connect, echo_lines, round_trip, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 /// Lets this process hold a few thousand sockets (both ends live here).
 fn raise_fd_limit() {
@@ -81,24 +81,23 @@ fn max_threads_holds_the_third_client_until_a_handler_returns() {
     let turns_seen = Arc::clone(&turns);
     let (started_tx, started_rx) = mpsc::channel::<String>();
     let started_tx = Mutex::new(started_tx);
-    let server = Threading::new(
-        TcpServer::builder()
-            .poll_interval(Duration::from_millis(5))
-            .service_actions(move || {
-                turns_seen.fetch_add(1, Ordering::SeqCst);
-            })
-            .bind("127.0.0.1:0", move || {
-                let started = started_tx.lock().unwrap().clone();
-                move |req: &mut StreamRequest| {
-                    let mut name = String::new();
-                    req.rfile.read_line(&mut name)?;
-                    started.send(name.trim().to_owned()).unwrap();
-                    echo_lines(req)
-                }
-            })
-            .unwrap(),
-    )
-    .max_threads(Some(2));
+    let factory = Hooks::new(move || {
+        let started = started_tx.lock().unwrap().clone();
+        move |req: &mut StreamRequest| {
+            let mut name = String::new();
+            req.rfile.read_line(&mut name)?;
+            started.send(name.trim().to_owned()).unwrap();
+            echo_lines(req)
+        }
+    })
+    .service_actions(move || {
+        turns_seen.fetch_add(1, Ordering::SeqCst);
+    });
+    let server = ThreadingTcpServer::builder()
+        .poll_interval(Duration::from_millis(5))
+        .max_threads(Some(2))
+        .bind("127.0.0.1:0", factory)
+        .unwrap();
     let addr = server.local_addr().unwrap();
     let server = Arc::new(server);
     let serving = {

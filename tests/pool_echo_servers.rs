@@ -7,15 +7,15 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use socketserver::{Pool, TcpServer, UdpServer, UnixDatagramServer, UnixStreamServer};
+use socketserver::{PoolTcpServer, PoolUdpServer, PoolUnixDatagramServer, PoolUnixStreamServer};
 use support::{
     dgram_examine, echo_datagram, echo_line, run_server, stream_examine, unix_dgram_examine,
-    unix_stream_examine,
+    unix_stream_examine, Hooks,
 };
 
 fn error_counter() -> (
     Arc<AtomicUsize>,
-    impl Fn(&socketserver::Address, &socketserver::Error),
+    impl Fn(&socketserver::Address, &socketserver::Error) + Send + Sync + 'static,
 ) {
     let errors = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&errors);
@@ -31,11 +31,11 @@ fn error_counter() -> (
 #[test]
 fn test_pool_tcp_server() {
     let (errors, handle_error) = error_counter();
-    let server = TcpServer::builder()
-        .handle_error(handle_error)
-        .bind("127.0.0.1:0", || echo_line)
-        .unwrap();
-    let server = Pool::new(server);
+    let server = PoolTcpServer::bind(
+        "127.0.0.1:0",
+        Hooks::new(|| echo_line).on_error(handle_error),
+    )
+    .unwrap();
     let addr = server.local_addr().unwrap();
     run_server(server, |_| stream_examine(addr));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
@@ -44,11 +44,11 @@ fn test_pool_tcp_server() {
 #[test]
 fn test_pool_udp_server() {
     let (errors, handle_error) = error_counter();
-    let server = UdpServer::builder()
-        .handle_error(handle_error)
-        .bind("127.0.0.1:0", || echo_datagram)
-        .unwrap();
-    let server = Pool::new(server);
+    let server = PoolUdpServer::bind(
+        "127.0.0.1:0",
+        Hooks::new(|| echo_datagram).on_error(handle_error),
+    )
+    .unwrap();
     let addr = server.local_addr().unwrap();
     run_server(server, |_| dgram_examine(addr));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
@@ -59,11 +59,8 @@ fn test_pool_unix_stream_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.sock");
     let (errors, handle_error) = error_counter();
-    let server = UnixStreamServer::builder()
-        .handle_error(handle_error)
-        .bind(&path, || echo_line)
-        .unwrap();
-    let server = Pool::new(server);
+    let server =
+        PoolUnixStreamServer::bind(&path, Hooks::new(|| echo_line).on_error(handle_error)).unwrap();
     run_server(server, |_| unix_stream_examine(&path));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
 }
@@ -73,11 +70,9 @@ fn test_pool_unix_datagram_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.sock");
     let (errors, handle_error) = error_counter();
-    let server = UnixDatagramServer::builder()
-        .handle_error(handle_error)
-        .bind(&path, || echo_datagram)
-        .unwrap();
-    let server = Pool::new(server);
+    let server =
+        PoolUnixDatagramServer::bind(&path, Hooks::new(|| echo_datagram).on_error(handle_error))
+            .unwrap();
     run_server(server, |n| unix_dgram_examine(&path, dir.path(), n));
     assert_eq!(errors.load(Ordering::SeqCst), 0);
 }

@@ -13,15 +13,16 @@ const DATAGRAMS: usize = 20;
 
 #[test]
 fn datagrams_are_served_by_the_pool_workers() {
-    let server = PoolUdpServer::bind("127.0.0.1:0", || {
-        |req: &mut DatagramRequest| {
-            let me = thread::current();
-            req.wfile = format!("{} {:?}", me.name().unwrap_or("?"), me.id()).into_bytes();
-            Ok(())
-        }
-    })
-    .unwrap()
-    .max_workers(WORKERS);
+    let server = PoolUdpServer::builder()
+        .max_workers(WORKERS)
+        .bind("127.0.0.1:0", || {
+            |req: &mut DatagramRequest| {
+                let me = thread::current();
+                req.wfile = format!("{} {:?}", me.name().unwrap_or("?"), me.id()).into_bytes();
+                Ok(())
+            }
+        })
+        .unwrap();
     let addr = server.local_addr().unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
 

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use socketserver::{Pool, PoolTcpServer, RequestHandler, StreamRequest, TcpServer};
-use support::{connect_with_line, read_line, wait_until, Serving, IO_TIMEOUT};
+use socketserver::{PoolTcpServer, RequestHandler, StreamRequest};
+use support::{connect_with_line, read_line, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
@@ -50,30 +50,33 @@ fn start(
     Serving,
 ) {
     let (accepts, handlers, turns) = (log.clone(), log.clone(), Arc::clone(turns));
-    let server = TcpServer::builder()
+    let factory = Hooks::new(move || {
+        let log = handlers.clone();
+        move |req: &mut StreamRequest| {
+            let mut id = String::new();
+            req.rfile.read_line(&mut id)?;
+            let id = id.trim().to_owned();
+            log.push(Event::Start(id.clone()));
+            writeln!(req.wfile, "hi {id}")?;
+            req.rfile.read_to_end(&mut Vec::new())?;
+            log.push(Event::End(id));
+            Ok(())
+        }
+    })
+    .verify(move |client| {
+        accepts.push(Event::Accepted(client.as_inet().unwrap().port()));
+        true
+    })
+    .service_actions(move || {
+        turns.fetch_add(1, Ordering::SeqCst);
+    });
+    let server = PoolTcpServer::builder()
         .poll_interval(Duration::from_millis(10))
-        .verify_request(move |client| {
-            accepts.push(Event::Accepted(client.as_inet().unwrap().port()));
-            true
-        })
-        .service_actions(move || {
-            turns.fetch_add(1, Ordering::SeqCst);
-        })
-        .bind("127.0.0.1:0", move || {
-            let log = handlers.clone();
-            move |req: &mut StreamRequest| {
-                let mut id = String::new();
-                req.rfile.read_line(&mut id)?;
-                let id = id.trim().to_owned();
-                log.push(Event::Start(id.clone()));
-                writeln!(req.wfile, "hi {id}")?;
-                req.rfile.read_to_end(&mut Vec::new())?;
-                log.push(Event::End(id));
-                Ok(())
-            }
-        })
+        .max_workers(workers)
+        .max_queued(queued)
+        .bind("127.0.0.1:0", factory)
         .unwrap();
-    let server = Arc::new(Pool::new(server).max_workers(workers).max_queued(queued));
+    let server = Arc::new(server);
     let serving = {
         let server = Arc::clone(&server);
         Serving::start(server.shutdown_handle(), move || server.serve_forever())

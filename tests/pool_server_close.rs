@@ -7,7 +7,7 @@ use std::io::{BufRead, Read, Write};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
-use socketserver::{Pool, PoolTcpServer, RequestHandler, StreamRequest, TcpServer};
+use socketserver::{PoolTcpServer, RequestHandler, StreamRequest};
 use support::{connect_with_line, read_line, wait_until, Serving, IO_TIMEOUT};
 
 #[derive(Clone, Default)]
@@ -26,29 +26,34 @@ impl Log {
 }
 
 /// One worker; each request greets with the client's id and holds until the client leaves.
-fn holding_pool(log: &Log) -> PoolTcpServer<impl RequestHandler<StreamRequest>> {
+fn holding_pool(
+    log: &Log,
+    block_on_close: bool,
+) -> PoolTcpServer<impl RequestHandler<StreamRequest>> {
     let log = log.clone();
-    let server = TcpServer::bind("127.0.0.1:0", move || {
-        let log = log.clone();
-        move |req: &mut StreamRequest| {
-            let mut id = String::new();
-            req.rfile.read_line(&mut id)?;
-            let id = id.trim().to_owned();
-            log.push(format!("start {id}"));
-            writeln!(req.wfile, "hi {id}")?;
-            req.rfile.read_to_end(&mut Vec::new())?;
-            log.push(format!("end {id}"));
-            Ok(())
-        }
-    })
-    .unwrap();
-    Pool::new(server).max_workers(1)
+    PoolTcpServer::builder()
+        .max_workers(1)
+        .block_on_close(block_on_close)
+        .bind("127.0.0.1:0", move || {
+            let log = log.clone();
+            move |req: &mut StreamRequest| {
+                let mut id = String::new();
+                req.rfile.read_line(&mut id)?;
+                let id = id.trim().to_owned();
+                log.push(format!("start {id}"));
+                writeln!(req.wfile, "hi {id}")?;
+                req.rfile.read_to_end(&mut Vec::new())?;
+                log.push(format!("end {id}"));
+                Ok(())
+            }
+        })
+        .unwrap()
 }
 
 #[test]
 fn block_on_close_waits_for_queued_and_running_requests() {
     let log = Log::default();
-    let server = Arc::new(holding_pool(&log));
+    let server = Arc::new(holding_pool(&log, true));
     let addr = server.local_addr().unwrap();
     let serving = {
         let server = Arc::clone(&server);
@@ -85,7 +90,7 @@ fn block_on_close_waits_for_queued_and_running_requests() {
 #[test]
 fn without_block_on_close_closing_returns_at_once() {
     let log = Log::default();
-    let server = holding_pool(&log).block_on_close(false);
+    let server = holding_pool(&log, false);
     let addr = server.local_addr().unwrap();
     let (done, closed) = mpsc::channel();
     let handle = server.shutdown_handle();

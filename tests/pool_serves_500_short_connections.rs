@@ -18,19 +18,20 @@ const CONNECTIONS_EACH: usize = 50;
 fn five_hundred_short_connections_through_four_workers_are_all_served() {
     let served = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&served);
-    let server = PoolTcpServer::bind("127.0.0.1:0", move || {
-        let counter = Arc::clone(&counter);
-        move |req: &mut StreamRequest| {
-            let mut line = String::new();
-            req.rfile.read_line(&mut line)?;
-            req.wfile.write_all(line.as_bytes())?;
-            counter.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-    })
-    .unwrap()
-    .max_workers(4)
-    .max_queued(8);
+    let server = PoolTcpServer::builder()
+        .max_workers(4)
+        .max_queued(8)
+        .bind("127.0.0.1:0", move || {
+            let counter = Arc::clone(&counter);
+            move |req: &mut StreamRequest| {
+                let mut line = String::new();
+                req.rfile.read_line(&mut line)?;
+                req.wfile.write_all(line.as_bytes())?;
+                counter.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+        })
+        .unwrap();
     let server = Arc::new(server);
     let addr = server.local_addr().unwrap();
     let serving = {

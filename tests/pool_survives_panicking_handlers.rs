@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use socketserver::{Error, Pool, StreamRequest, TcpServer};
-use support::{connect, wait_until, Serving, IO_TIMEOUT};
+use socketserver::{Error, PoolTcpServer, StreamRequest};
+use support::{connect, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 const WORKERS: usize = 2;
 
@@ -16,26 +16,28 @@ const WORKERS: usize = 2;
 fn panics_leave_the_pool_at_full_strength() {
     let panics = Arc::new(AtomicUsize::new(0));
     let reported = Arc::clone(&panics);
-    let server = TcpServer::builder()
-        .handle_error(move |_, err| {
-            if matches!(err, Error::HandlerPanicked(msg) if msg == "boom") {
-                reported.fetch_add(1, Ordering::SeqCst);
+    let factory = Hooks::new(|| {
+        |req: &mut StreamRequest| {
+            let mut line = String::new();
+            req.rfile.read_line(&mut line)?;
+            if line == "panic\n" {
+                panic!("boom");
             }
-        })
-        .bind("127.0.0.1:0", || {
-            |req: &mut StreamRequest| {
-                let mut line = String::new();
-                req.rfile.read_line(&mut line)?;
-                if line == "panic\n" {
-                    panic!("boom");
-                }
-                req.wfile.write_all(b"hi\n")?;
-                req.rfile.read_to_end(&mut Vec::new())?;
-                Ok(())
-            }
-        })
+            req.wfile.write_all(b"hi\n")?;
+            req.rfile.read_to_end(&mut Vec::new())?;
+            Ok(())
+        }
+    })
+    .on_error(move |_, err| {
+        if matches!(err, Error::HandlerPanicked(msg) if msg == "boom") {
+            reported.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let server = PoolTcpServer::builder()
+        .max_workers(WORKERS)
+        .max_queued(0)
+        .bind("127.0.0.1:0", factory)
         .unwrap();
-    let server = Pool::new(server).max_workers(WORKERS).max_queued(0);
     let addr = server.local_addr().unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
 

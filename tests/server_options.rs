@@ -10,18 +10,18 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use socketserver::{Error, StreamRequest, TcpServer};
-use support::{connect, echo_line, round_trip, wait_until, Serving, IO_TIMEOUT};
+use support::{connect, echo_line, round_trip, wait_until, Hooks, Serving, IO_TIMEOUT};
 
 #[test]
 fn handle_request_times_out_and_calls_handle_timeout() {
     let timeouts = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&timeouts);
+    let factory = Hooks::new(|| echo_line).handle_timeout(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let server = TcpServer::builder()
         .timeout(Some(Duration::from_millis(20)))
-        .handle_timeout(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .bind("127.0.0.1:0", || echo_line)
+        .bind("127.0.0.1:0", factory)
         .unwrap();
     assert!(!server.handle_request().unwrap());
     assert!(!server.handle_request().unwrap());
@@ -37,12 +37,12 @@ fn handle_request_times_out_and_calls_handle_timeout() {
 fn service_actions_run_while_idle() {
     let turns = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&turns);
+    let factory = Hooks::new(|| echo_line).service_actions(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let server = TcpServer::builder()
         .poll_interval(Duration::from_millis(1))
-        .service_actions(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .bind("127.0.0.1:0", || echo_line)
+        .bind("127.0.0.1:0", factory)
         .unwrap();
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     assert!(wait_until(IO_TIMEOUT, || turns.load(Ordering::SeqCst) >= 5));
@@ -73,14 +73,14 @@ fn a_buffered_wfile_is_flushed_after_finish() {
 #[test]
 fn connection_timeout_ends_a_silent_client_with_an_error() {
     let (tx, rx) = mpsc::channel();
+    let factory = Hooks::new(|| echo_line).on_error(move |_, err| {
+        let timed_out = matches!(err, Error::Io(e) if matches!(
+            e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut));
+        tx.send(timed_out).unwrap();
+    });
     let server = TcpServer::builder()
         .connection_timeout(Some(Duration::from_millis(50)))
-        .handle_error(move |_, err| {
-            let timed_out = matches!(err, Error::Io(e) if matches!(
-                e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut));
-            tx.send(timed_out).unwrap();
-        })
-        .bind("127.0.0.1:0", || echo_line)
+        .bind("127.0.0.1:0", factory)
         .unwrap();
     let _silent = connect(server.local_addr().unwrap());
     assert!(server.handle_request().unwrap());
@@ -113,7 +113,9 @@ fn disable_nagle_algorithm_sets_nodelay() {
 fn from_listener_serves_an_adopted_listener() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = TcpServer::from_listener(listener, || echo_line).unwrap();
+    let server = TcpServer::builder()
+        .from_socket(listener, || echo_line)
+        .unwrap();
     assert_eq!(server.local_addr().unwrap(), addr);
     let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
     let mut client = connect(addr);
@@ -145,7 +147,7 @@ fn allow_reuse_address_lets_a_restarted_server_rebind_its_port() {
 #[test]
 fn a_name_that_resolves_to_nothing_is_a_clear_error() {
     let err = TcpServer::bind(&[][..] as &[std::net::SocketAddr], || echo_line).unwrap_err();
-    assert!(matches!(err, Error::NoAddress), "{err}");
+    assert!(matches!(err, Error::NoAddress(_)), "{err}");
 }
 
 #[test]
@@ -162,5 +164,8 @@ fn allow_reuse_port_lets_two_servers_share_a_port() {
     assert_eq!(second.local_addr().unwrap(), addr);
     // Without the option the port is taken.
     let err = TcpServer::bind(addr, || echo_line).unwrap_err();
-    assert!(matches!(err, Error::Io(e) if e.kind() == io::ErrorKind::AddrInUse));
+    assert!(
+        matches!(&err, Error::Bind { source, .. } if source.kind() == io::ErrorKind::AddrInUse),
+        "{err}"
+    );
 }

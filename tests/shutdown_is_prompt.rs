@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use socketserver::{Error, StreamRequest, TcpServer, Threading, ThreadingTcpServer};
+use socketserver::{Error, StreamRequest, TcpServer, ThreadingTcpServer};
 use support::{connect, IO_TIMEOUT};
 
 fn idle(_: &mut StreamRequest) -> std::io::Result<()> {
@@ -100,8 +100,8 @@ fn shutdown_when_not_serving_returns_and_the_next_serve_forever_ends_at_once() {
 fn a_second_serve_forever_on_the_same_server_is_refused() {
     let (served_tx, served_rx) = mpsc::channel();
     let served_tx = std::sync::Mutex::new(served_tx);
-    let server = std::sync::Arc::new(Threading::new(
-        TcpServer::bind("127.0.0.1:0", move || {
+    let server = std::sync::Arc::new(
+        ThreadingTcpServer::bind("127.0.0.1:0", move || {
             let served = served_tx.lock().unwrap().clone();
             move |_: &mut StreamRequest| {
                 served.send(()).unwrap();
@@ -109,7 +109,7 @@ fn a_second_serve_forever_on_the_same_server_is_refused() {
             }
         })
         .unwrap(),
-    ));
+    );
     let handle = server.shutdown_handle();
     let first = {
         let server = std::sync::Arc::clone(&server);

@@ -13,7 +13,7 @@ use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socketserver::server::{Bind, SocketKind};
+use socketserver::server::{Bind, Serves, SocketKind};
 use socketserver::{HandlerFactory, Serve, Server, ServerBuilder, StreamHandler, StreamRequest};
 
 pub mod tui;
@@ -71,6 +71,7 @@ pub fn serve<K, M, H, F, const DEFAULT_PORT: u16>(
     factory: F,
 ) where
     K: SocketKind + Bind<SocketAddr>,
+    M: Serves<K, H>,
     F: HandlerFactory<Handler = H>,
     Server<K, M, H>: Serve<Addr = SocketAddr>,
 {

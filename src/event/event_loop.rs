@@ -159,7 +159,11 @@ impl<H: EventHandler> Loop<H> {
     /// read and handled and then the handler sees end-of-file; queued output (and what
     /// `on_drained` adds) is written; each connection closes once it is finished. At
     /// `deadline` the rest are closed. Returns how many were still open then.
-    pub(crate) fn drain(&mut self, poll: &mut Poll, deadline: Instant) -> usize {
+    pub(crate) fn drain(&mut self, poll: &mut Poll, grace: Instant, deadline: Instant) -> usize {
+        let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        // A connection just accepted may not have sent its first bytes yet: serve as
+        // usual for the grace, so that requests already on their way are not cut off.
+        self.turns_until(poll, &mut events, grace.min(deadline));
         let keys: Vec<usize> = self.table.conns.iter().map(|(key, _)| key).collect();
         for key in keys {
             if let Some(conn) = self.table.conns.get_mut(key) {
@@ -171,21 +175,31 @@ impl<H: EventHandler> Loop<H> {
             }
         }
         self.settle();
-        let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        self.turns_until(poll, &mut events, deadline);
+        let left = self.table.pending.live;
+        if left > 0 {
+            log::warn!("{left} connections still had output queued at the drain timeout: closed");
+        }
+        self.close_all();
+        left
+    }
+
+    /// Turns of the loop without accepting, until no connection is left or `until`.
+    fn turns_until(&mut self, poll: &mut Poll, events: &mut Events, until: Instant) {
         while self.table.pending.live > 0 {
             let now = Instant::now();
-            if now >= deadline {
-                break;
+            if now >= until {
+                return;
             }
             let timeout = if self.table.pending.ready.is_empty() {
-                deadline - now
+                until - now
             } else {
                 Duration::ZERO
             };
-            if let Err(err) = poll.poll(&mut events, Some(timeout)) {
+            if let Err(err) = poll.poll(events, Some(timeout)) {
                 if err.kind() != io::ErrorKind::Interrupted {
                     log::error!("polling while draining: {err}");
-                    break;
+                    return;
                 }
             }
             self.table.now = Instant::now();
@@ -197,12 +211,6 @@ impl<H: EventHandler> Loop<H> {
             }
             self.run_ready();
         }
-        let left = self.table.pending.live;
-        if left > 0 {
-            log::warn!("{left} connections still had output queued at the drain timeout: closed");
-        }
-        self.close_all();
-        left
     }
 
     /// Wait for nothing while work is ready, else until the next timer.

@@ -9,7 +9,7 @@ use super::event_loop::Loop;
 use super::mode::EventLoop;
 use super::stats::EventLoopStats;
 use super::EventHandler;
-use crate::server::{Run, Server, Tcp};
+use crate::server::{Run, Server, Tcp, STOP_GRACE};
 use crate::{Error, Result};
 
 /// A TCP server that serves every connection from one thread, driven by readiness
@@ -111,11 +111,13 @@ impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
     fn close_gracefully(server: Server<Tcp, Self, H>) -> usize {
         let drain_timeout = server.parts().2.drain_timeout;
         let (core, mode) = server.into_core_and_mode();
-        let deadline = Instant::now() + drain_timeout;
+        let start = Instant::now();
         let mut poll = core.into_poll();
         let mut state = mode.state.lock().unwrap_or_else(PoisonError::into_inner);
         match state.as_mut() {
-            Some(event_loop) => event_loop.drain(&mut poll, deadline),
+            Some(event_loop) => {
+                event_loop.drain(&mut poll, start + STOP_GRACE, start + drain_timeout)
+            }
             None => 0,
         }
     }

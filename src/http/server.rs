@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::{HttpConnection, Limits};
 use crate::server::{
-    streams_end, BindTo, Kind, StreamOptionsOf, RequestContext, Server, ServerBuilder,
-    SocketOptions, StreamIncoming, StreamOptions, Tcp,
+    streams_end, BindTo, Kind, RequestContext, Server, ServerBuilder, SocketOptions,
+    StreamIncoming, StreamOptions, StreamOptionsOf, Tcp,
 };
 use crate::{Address, Error, Forking, Iterative, Pool, Result, StreamRequest, Threading};
 
@@ -55,7 +55,6 @@ impl AsRef<StreamOptions> for HttpOptions {
         &self.stream
     }
 }
-
 
 impl AsRef<StreamOptions> for Arc<HttpOptions> {
     fn as_ref(&self) -> &StreamOptions {

@@ -27,6 +27,10 @@ use crate::Result;
 /// for their handlers to return.
 const ABORT_GRACE: Duration = Duration::from_millis(500);
 
+/// How long a graceful stop lets requests run on their own before it ends the reads of
+/// those left (see `close_blocking`).
+pub(crate) const STOP_GRACE: Duration = Duration::from_millis(200);
+
 /// A server: a bound socket of kind `K`, the mode `M` that processes its requests, and a
 /// factory of handlers `H` (Python's `BaseServer`, with `TCPServer`, `UDPServer`, the Unix
 /// servers and the mixins as its kinds and modes).
@@ -313,8 +317,15 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         } = self;
         drop(core);
         let connections = &shared.context.connections;
-        let deadline = Instant::now() + serve.drain_timeout;
-        mode.close_connections(connections);
+        let start = Instant::now();
+        let deadline = start + serve.drain_timeout;
+        // A request just accepted may not have sent its first bytes yet: ending its reads
+        // now would drop it. Requests that finish by themselves within the grace end the
+        // stop early; the ones still there after it are idle clients.
+        let grace = (start + STOP_GRACE).min(deadline);
+        if !mode.wait_idle(Some(grace)) {
+            mode.close_connections(connections);
+        }
         let mut left = 0;
         if !mode.wait_idle(Some(deadline)) {
             left = mode.in_progress();

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use super::core::Core;
 use super::kind::{Bind, SocketKind};
-use super::mode::{Blocking, Mode};
 use super::kind::{DatagramKind, StreamKind};
+use super::mode::{Blocking, Mode};
 use super::options::{ServeOptions, SocketOptions};
 use super::socket::take_listen_fd;
 use super::{Server, Serves};

@@ -115,7 +115,8 @@ mod imp {
 
     /// A kind whose options hold stream options.
     pub trait StreamOptionsOf: Kind {
-        fn stream_options(options: &mut Self::Options) -> &mut super::super::options::StreamOptions;
+        fn stream_options(options: &mut Self::Options)
+            -> &mut super::super::options::StreamOptions;
     }
 
     /// A kind whose options are datagram options.

@@ -36,7 +36,7 @@ pub use unix::{Unix, UnixDatagramServer, UnixDgram, UnixStreamServer};
 
 // For the modes (`crate::mixin`, `crate::event`) and the HTTP layer, which build on the core.
 pub(crate) use accept::{classify, AcceptError, Backoff};
-pub(crate) use base::Run;
+pub(crate) use base::{Run, STOP_GRACE};
 pub(crate) use connections::Connections;
 pub(crate) use core::{LISTENER, WAKE};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use socket2::Type;
 
 use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
-use super::kind::{check_adopted, BindTo, DatagramOptionsOf, Kind, RequestContext, StreamOptionsOf};
+use super::kind::{
+    check_adopted, BindTo, DatagramOptionsOf, Kind, RequestContext, StreamOptionsOf,
+};
 use super::options::{DatagramOptions, SocketOptions, StreamOptions};
 use super::socket::bind_unix;
 use super::streams::{self, StreamIncoming};

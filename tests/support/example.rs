@@ -72,9 +72,43 @@ impl ExampleServer {
     /// its `listening on` line, its first line on stdout. `RUST_LOG` is passed on,
     /// `warn` when unset: the server's stderr is the test's.
     pub fn start(name: &str, args: &[&str]) -> Self {
-        let mut child = Command::new(example_path(name))
-            .args(["-p", "0"])
-            .args(args)
+        let mut command = Command::new(example_path(name));
+        command.args(["-p", "0"]).args(args);
+        Self::spawn(name, command)
+    }
+
+    /// Starts `name` with `args` by socket activation, as systemd does: `listener` is
+    /// the process's descriptor 3, `LISTEN_FDS=1`, and `LISTEN_PID` is its own pid (set
+    /// by a shell that then `exec`s the example, keeping its pid).
+    pub fn start_activated(name: &str, listener: &std::net::TcpListener, args: &[&str]) -> Self {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+        let fd = listener.as_raw_fd();
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" \"$@\""])
+            .arg(example_path(name))
+            .args(args);
+        // SAFETY: dup2 is async-signal-safe, and the closure touches nothing else.
+        unsafe {
+            command.pre_exec(move || {
+                // dup2 onto itself would keep close-on-exec: clear it instead.
+                let done = if fd == 3 {
+                    libc::fcntl(3, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(fd, 3)
+                };
+                if done == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        Self::spawn(name, command)
+    }
+
+    fn spawn(name: &str, mut command: Command) -> Self {
+        let mut child = command
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or("warn".into()),

@@ -215,12 +215,17 @@ pub fn run_server<S: socketserver::Serve + 'static>(server: S, mut examine: impl
         .server_close();
 }
 
+/// A `handle_error` hook of [`Hooks`].
+pub type ErrorHook = Box<dyn Fn(&socketserver::Address, &socketserver::Error) + Send + Sync>;
+/// A `verify_request` hook of [`Hooks`].
+pub type VerifyHook = Box<dyn Fn(&socketserver::Address) -> bool + Send + Sync>;
+
 /// A handler factory whose hooks are closures, so a test can watch what the server
 /// reports (`handle_error`) or refuse clients (`verify_request`) in a line.
 pub struct Hooks<F> {
     pub make: F,
-    pub on_error: Option<Box<dyn Fn(&socketserver::Address, &socketserver::Error) + Send + Sync>>,
-    pub verify: Option<Box<dyn Fn(&socketserver::Address) -> bool + Send + Sync>>,
+    pub on_error: Option<ErrorHook>,
+    pub verify: Option<VerifyHook>,
     pub service_actions: Option<Box<dyn Fn() + Send + Sync>>,
     pub handle_timeout: Option<Box<dyn Fn() + Send + Sync>>,
 }
