@@ -105,7 +105,7 @@ impl<H: EventHandler> ServerBuilder<Tcp, EventLoop<H>, H> {
 
     /// Backpressure: the server stops reading from a connection while this many bytes of
     /// its output are queued, and reads again once the queue is below half of it. Default
-    /// [`EventLoop::DEFAULT_OUTPUT_LIMIT`], 1 MiB. At least 1.
+    /// [`DEFAULT_OUTPUT_LIMIT`], 1 MiB. At least 1.
     ///
     /// A read never takes more than the room left below the limit, so a handler that
     /// replies with no more bytes than it reads (an echo) never has more than this queued,

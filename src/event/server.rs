@@ -20,7 +20,7 @@ use crate::{Error, Result};
 /// with [`Context::send`](super::Context::send), which never blocks. See the
 /// [module documentation](super) for the model and a worked example.
 ///
-/// After [`ShutdownHandle::shutdown`] the connections stay open and another
+/// After [`ShutdownHandle::shutdown`](crate::ShutdownHandle::shutdown) the connections stay open and another
 /// `serve_forever` resumes them. Dropping the server closes the listening socket and
 /// every connection (each handler's `on_close` runs); `close_gracefully` first lets each
 /// connection finish what it was sent and write what it queued.

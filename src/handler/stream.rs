@@ -271,8 +271,14 @@ impl BufRead for SocketReader {
     }
 }
 
-/// The writer behind [`StreamRequest::wfile`] (Python's `wfile`). See the module
-/// documentation for when what it collects is sent; `flush` sends it now.
+/// The writer behind [`StreamRequest::wfile`] (Python's `wfile`).
+///
+/// It collects what a handler writes and sends it in one piece when the handler next
+/// waits for input (`rfile` needs more bytes), finishes, flushes, or has collected more
+/// than the server's `wbufsize` (8 KiB by default). So `write!(req.wfile, "{n}: {line}")`,
+/// which `fmt` turns into several small writes, costs one `send`. A handler that writes
+/// and then waits for something other than its client (a timer, another thread) calls
+/// `flush` first. With `wbufsize(0)`, every write is sent at once (Python's default).
 #[derive(Debug)]
 pub struct SocketWriter {
     stream: Arc<Stream>,
@@ -301,7 +307,7 @@ impl Write for SocketWriter {
 ///
 /// `rfile` is buffered (`BufRead`: `read_line`, `lines`, `read_until`); `wfile` collects a
 /// reply and sends it when the handler next reads, returns or flushes (see the
-/// [module](self) docs), so a reply needs no flush.
+/// [`SocketWriter`] docs), so a reply needs no flush.
 pub struct StreamRequest {
     /// Reads from the client (Python's `rfile`).
     pub rfile: SocketReader,

@@ -5,13 +5,18 @@
 /// Size limits on requests. Over a limit, the client gets the status named on each field,
 /// with a short page, and the connection is closed.
 ///
-/// Set them by overriding [`HttpHandler::limits`](super::HttpHandler::limits):
+/// Set them on the server's builder ([`ServerBuilder::limits`](crate::ServerBuilder::limits)):
 ///
 /// ```
-/// use socketserver::http::Limits;
+/// use socketserver::http::{HttpRequest, Limits, ThreadingHttpServer};
 ///
 /// let limits = Limits::default().max_body(16 << 20).max_headers(50);
 /// assert_eq!(limits.max_body, 16 << 20);
+/// let server = ThreadingHttpServer::builder()
+///     .limits(limits)
+///     .bind("127.0.0.1:0", || |req: &mut HttpRequest<'_>| req.send_error(404, None))?;
+/// # drop(server);
+/// # Ok::<(), socketserver::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -127,7 +127,7 @@ impl<K: SocketKind, M: Run<K, H>, H> Server<K, M, H> {
     ///
     /// The loop sleeps in the kernel between requests; a shutdown wakes it at once. It
     /// returns an error only when the socket itself fails (not for a client's error,
-    /// which goes to `handle_error`), or with [`Error::AlreadyServing`] when another
+    /// which goes to `handle_error`), or with [`Error::AlreadyServing`](crate::Error::AlreadyServing) when another
     /// thread is serving. When descriptors run out (EMFILE), it backs off and resumes when
     /// some are freed. Blocking modes run `service_actions` on every turn.
     pub fn serve_forever(&self) -> Result<()> {
