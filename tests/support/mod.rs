@@ -318,8 +318,14 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
 }
 
 /// Says loudly that a test did not run: on stderr past the test harness's capture, so
-/// that a passing run still shows it.
+/// that a passing run still shows it. On CI (the `CI` environment variable is set) a skip
+/// is never allowed: the test fails instead, since `.ci/install-tools.sh` installs every
+/// tool the tests use.
 pub fn skip(message: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "a test may not skip on CI: {message} (see .ci/install-tools.sh)"
+    );
     let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
 }
 
