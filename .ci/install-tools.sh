@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the programs the interop tests drive, as users would: nc and socat (the echo
-# examples), curl and Debian's chromium (the MJPEG example, headless), wrk (the
-# benchmark's HTTP row), and tmux (the terminal the `--tui` clients are tested in).
+# examples), curl, wget and Debian's chromium (the HTTP examples, headless), wrk (the
+# benchmark's HTTP rows), tmux (the terminal the `--tui` clients are tested in), openssl
+# (TLS interop), haproxy and nginx (the load-balancer tests), and ip (network namespaces).
 # Non-interactive and idempotent. When something cannot be installed it says so and exits
-# 0: the tests that need it then print "SKIPPED: ..." instead of passing silently (the
-# tmux tests fail instead when CI is set).
+# 0: on a developer's machine the tests that need it then print "SKIPPED: ..."; on CI
+# (`CI` set) they fail, so a missing tool is never a silent pass.
 set -u
 
-declare -A package_of=([nc]=netcat-openbsd [socat]=socat [curl]=curl [chromium]=chromium [wrk]=wrk [tmux]=tmux)
+declare -A package_of=([nc]=netcat-openbsd [socat]=socat [curl]=curl [wget]=wget [chromium]=chromium [wrk]=wrk [tmux]=tmux [openssl]=openssl [haproxy]=haproxy [nginx]=nginx [ip]=iproute2)
+# haproxy, nginx and ip live in sbin.
+export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 for program in "${!package_of[@]}"; do
     command -v "$program" >/dev/null 2>&1 || missing+=("${package_of[$program]}")
