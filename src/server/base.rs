@@ -15,6 +15,7 @@ use mio::{Events, Poll};
 
 use super::accept::{classify, AcceptError, Backoff};
 use super::core::{Core, WAKE};
+use super::iterative::StopWatch;
 use super::kind::{RequestContext, SocketKind};
 use super::mode::Blocking;
 use super::options::ServeOptions;
@@ -265,6 +266,11 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
             return Ok(());
         };
         self.shared.context.connections.reopen();
+        let _watching = self.mode.watch_stop(StopWatch {
+            shutdown: Arc::clone(&self.core.shutdown),
+            connections: Arc::clone(&self.shared.context.connections),
+            drain_timeout: self.serve.drain_timeout,
+        });
         let mut events = Events::with_capacity(4);
         let mut backoff = Backoff::default();
         while !self.core.shutdown.is_requested() {

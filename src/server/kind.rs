@@ -137,7 +137,7 @@ mod imp {
 pub struct RequestContext<O> {
     pub(crate) server: Arc<ServerInfo>,
     pub(crate) options: O,
-    pub(crate) connections: Connections,
+    pub(crate) connections: Arc<Connections>,
 }
 
 impl<O> RequestContext<O> {
@@ -145,7 +145,7 @@ impl<O> RequestContext<O> {
         RequestContext {
             server,
             options,
-            connections: Connections::default(),
+            connections: Arc::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod builder;
 mod connections;
 mod core;
 mod datagrams;
+mod iterative;
 mod kind;
 mod mode;
 mod options;
@@ -23,8 +24,9 @@ mod unix;
 
 pub use base::{Server, Serves};
 pub use builder::ServerBuilder;
+pub use iterative::Iterative;
 pub use kind::{Bind, DatagramKind, SocketKind, StreamKind};
-pub use mode::{Iterative, Mode};
+pub use mode::Mode;
 pub use options::{
     DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_PACKET_SIZE, DEFAULT_RBUFSIZE, DEFAULT_WBUFSIZE,
 };

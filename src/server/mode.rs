@@ -7,12 +7,6 @@
 //! whether another can be taken now, and what closing waits for. The event loop is a mode
 //! too, with a loop of its own.
 
-use std::os::fd::RawFd;
-
-use super::kind::SocketKind;
-use super::request::Request;
-use crate::handler::RequestHandler;
-
 /// A concurrency model: `Iterative`, `Threading`, `Pool`, `Forking` or `EventLoop`.
 ///
 /// Sealed: the crate's modes are the only ones. A mode's options are set on the
@@ -28,6 +22,7 @@ mod imp {
     use std::time::Instant;
 
     use super::super::connections::Connections;
+    use super::super::iterative::{StopWatch, StopWatching};
     use super::super::kind::SocketKind;
     use super::super::request::Request;
     use super::Mode;
@@ -97,22 +92,13 @@ mod imp {
 
         /// A graceful stop has waited what it could: closing waits for nothing more.
         fn detach(&mut self) {}
-    }
-}
 
-/// Python's plain `TCPServer`: each request runs on the serving thread, one at a time.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Iterative;
-
-impl Sealed for Iterative {}
-impl Mode for Iterative {}
-
-impl Blocking for Iterative {
-    fn process_request<K: SocketKind, H: RequestHandler<K::Request>>(
-        &self,
-        request: Request<K, H>,
-        _listener: Option<RawFd>,
-    ) {
-        request.run();
+        /// What the mode runs beside `serve_forever` while it serves, stopped when it
+        /// returns: the iterative mode's stop watcher, which ends the request running on
+        /// the serving thread when a stop comes.
+        fn watch_stop(&self, stop: StopWatch) -> Option<StopWatching> {
+            let _ = stop;
+            None
+        }
     }
 }

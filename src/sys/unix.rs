@@ -346,3 +346,36 @@ pub(crate) fn accept_nonblocking(
     stream.set_nonblocking(true)?;
     Ok((stream, addr))
 }
+
+/// Blocks until `a` or `b` is readable (or hung up), or until `timeout` passes (`None`: no
+/// limit); returns which were ready. A descriptor of -1 is not watched.
+pub(crate) fn wait_either(
+    a: RawFd,
+    b: RawFd,
+    timeout: Option<std::time::Duration>,
+) -> io::Result<(bool, bool)> {
+    let mut fds = [
+        libc::pollfd {
+            fd: a,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: b,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    let millis = timeout.map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
+    loop {
+        // SAFETY: two valid pollfds, and the count says two.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, millis) };
+        if ready >= 0 {
+            return Ok((fds[0].revents != 0, fds[1].revents != 0));
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
