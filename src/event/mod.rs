@@ -178,6 +178,7 @@ mod connection;
 mod context;
 mod event_loop;
 mod handler;
+mod lifecycle;
 mod lines;
 mod mode;
 mod server;

@@ -13,14 +13,16 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::Error;
 
+mod connection;
 mod datagram;
 mod factory;
 mod stream;
 
+pub use connection::Connection;
 pub use datagram::{DatagramHandler, DatagramRequest, DatagramSocket};
 pub use factory::{default_handle_error, HandlerFactory};
 pub(crate) use stream::Stream;
-pub use stream::{Connection, SocketReader, SocketWriter, StreamHandler, StreamRequest};
+pub use stream::{SocketReader, SocketWriter, StreamHandler, StreamRequest};
 
 /// The handler protocol every server runs (Python's `BaseRequestHandler`).
 ///

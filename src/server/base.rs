@@ -8,29 +8,15 @@
 //! override `process_request`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use std::{fmt, io};
 
-use mio::{Events, Poll};
-
-use super::accept::{classify, AcceptError, Backoff};
-use super::core::{Core, WAKE};
-use super::iterative::StopWatch;
+use super::core::Core;
 use super::kind::{RequestContext, SocketKind};
-use super::mode::Blocking;
 use super::options::ServeOptions;
-use super::request::{Request, Shared};
+use super::request::Shared;
 use super::{Serve, ServerBuilder, ServerInfo, ShutdownHandle};
-use crate::handler::{HandlerFactory, RequestHandler};
+use crate::handler::HandlerFactory;
 use crate::Result;
-
-/// How long a graceful stop waits, after ending the connections left at its deadline,
-/// for their handlers to return.
-const ABORT_GRACE: Duration = Duration::from_millis(500);
-
-/// How long a graceful stop lets requests run on their own before it ends the reads of
-/// those left (see `close_blocking`).
-pub(crate) const STOP_GRACE: Duration = Duration::from_millis(200);
 
 /// A server: a bound socket of kind `K`, the mode `M` that processes its requests, and a
 /// factory of handlers `H` (Python's `BaseServer`, with `TCPServer`, `UDPServer`, the Unix
@@ -47,10 +33,10 @@ pub(crate) const STOP_GRACE: Duration = Duration::from_millis(200);
 /// wait, and [`run`](Self::run) is the whole life of a server in one call.
 pub struct Server<K: SocketKind, M, H> {
     /// Dropped first: the socket closes before the mode waits for its requests.
-    core: Core<K>,
-    shared: Arc<Shared<K, H>>,
-    serve: ServeOptions,
-    mode: M,
+    pub(super) core: Core<K>,
+    pub(super) shared: Arc<Shared<K, H>>,
+    pub(super) serve: ServeOptions,
+    pub(super) mode: M,
 }
 
 impl<K: SocketKind, M, H> Server<K, M, H> {
@@ -235,186 +221,6 @@ mod imp {
         fn close_connections(server: &Server<K, Self, H>) -> usize;
         fn open_connections(server: &Server<K, Self, H>) -> usize;
         fn close_gracefully(server: Server<K, Self, H>) -> usize;
-    }
-}
-
-impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Run<K, H> for M {
-    fn serve_forever(server: &Server<K, M, H>) -> Result<()> {
-        server.serve_blocking()
-    }
-
-    fn close_connections(server: &Server<K, M, H>) -> usize {
-        server
-            .mode
-            .close_connections(&server.shared.context.connections)
-    }
-
-    fn open_connections(server: &Server<K, M, H>) -> usize {
-        server.shared.context.connections.len()
-    }
-
-    fn close_gracefully(server: Server<K, M, H>) -> usize {
-        server.close_blocking()
-    }
-}
-
-impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> {
-    /// The blocking modes' `serve_forever`.
-    fn serve_blocking(&self) -> Result<()> {
-        self.mode.start()?;
-        let Some(mut serving) = self.core.serve()? else {
-            return Ok(());
-        };
-        self.shared.context.connections.reopen();
-        let _watching = self.mode.watch_stop(StopWatch {
-            shutdown: Arc::clone(&self.core.shutdown),
-            connections: Arc::clone(&self.shared.context.connections),
-            drain_timeout: self.serve.drain_timeout,
-        });
-        let mut events = Events::with_capacity(4);
-        let mut backoff = Backoff::default();
-        while !self.core.shutdown.is_requested() {
-            let deadline = Some(Instant::now() + self.serve.poll_interval);
-            let next = self.next_request(&mut serving.poll, &mut events, &mut backoff, deadline)?;
-            if let Some(incoming) = next {
-                self.process(incoming);
-            }
-            self.mode.service_actions();
-            self.shared.factory.service_actions();
-        }
-        Ok(())
-    }
-
-    /// Waits for one request and handles it (Python's `handle_request`).
-    ///
-    /// Waits at most the server's `timeout` (forever when it has none); when it passes,
-    /// calls `handle_timeout` and returns `Ok(false)`. Returns `Ok(true)` once a request
-    /// was handled (or refused by `verify_request`), and `Ok(false)` when a shutdown was
-    /// requested meanwhile.
-    pub fn handle_request(&self) -> Result<bool> {
-        self.mode.start()?;
-        let mut poll = self.core.lock()?;
-        self.shared.context.connections.reopen();
-        let mut events = Events::with_capacity(4);
-        let deadline = self.serve.timeout.map(|t| Instant::now() + t);
-        let mut backoff = Backoff::default();
-        match self.next_request(&mut poll, &mut events, &mut backoff, deadline)? {
-            Some(incoming) => {
-                self.process(incoming);
-                Ok(true)
-            }
-            None => {
-                if !self.core.shutdown.is_requested() {
-                    self.mode.handle_timeout();
-                    self.shared.factory.handle_timeout();
-                }
-                Ok(false)
-            }
-        }
-    }
-
-    /// The blocking modes' `close_gracefully`.
-    fn close_blocking(self) -> usize {
-        let Server {
-            core,
-            shared,
-            serve,
-            mut mode,
-        } = self;
-        drop(core);
-        let connections = &shared.context.connections;
-        let start = Instant::now();
-        let deadline = start + serve.drain_timeout;
-        // A request just accepted may not have sent its first bytes yet: ending its reads
-        // now would drop it. Requests that finish by themselves within the grace end the
-        // stop early; the ones still there after it are idle clients.
-        let grace = (start + STOP_GRACE).min(deadline);
-        if !mode.wait_idle(Some(grace)) {
-            mode.close_connections(connections);
-        }
-        let mut left = 0;
-        if !mode.wait_idle(Some(deadline)) {
-            left = mode.in_progress();
-            log::warn!(
-                "{left} requests still running after the drain timeout ({:?}): ending their connections",
-                serve.drain_timeout
-            );
-            mode.abort_connections(connections);
-            if !mode.wait_idle(Some(Instant::now() + ABORT_GRACE)) {
-                log::warn!(
-                    "{} requests did not return; leaving them",
-                    mode.in_progress()
-                );
-            }
-        }
-        mode.detach();
-        left
-    }
-
-    /// Python's `verify_request` + `process_request`.
-    fn process(&self, incoming: K::Incoming) {
-        let request = Request::new(incoming, &self.shared);
-        if self.shared.factory.verify_request(request.client_address()) {
-            let listener = K::LISTENS.then(|| self.core.raw_fd());
-            self.mode.process_request(request, listener);
-        } else {
-            log::debug!("verify_request refused {}", request.client_address());
-            request.refuse();
-        }
-    }
-
-    /// Waits until the mode can take a request and one arrives, or until `deadline` or a
-    /// shutdown request (then `None`).
-    ///
-    /// The socket is registered edge-triggered, so it is always read until `WouldBlock`
-    /// before waiting: a request left queued by an earlier call is never missed.
-    fn next_request(
-        &self,
-        poll: &mut Poll,
-        events: &mut Events,
-        backoff: &mut Backoff,
-        deadline: Option<Instant>,
-    ) -> Result<Option<K::Incoming>> {
-        loop {
-            if self.core.shutdown.is_requested() {
-                return Ok(None);
-            }
-            let mut wait_until = deadline;
-            if self.mode.has_capacity() {
-                match self.core.socket.accept() {
-                    Ok(incoming) => {
-                        backoff.resumed();
-                        return Ok(Some(incoming));
-                    }
-                    Err(err) => match classify(&err) {
-                        AcceptError::WouldBlock => {}
-                        AcceptError::Transient => continue,
-                        AcceptError::OutOfResources => {
-                            let pause = backoff.pause(&err);
-                            wait_until = Some(deadline.map_or(pause, |d| d.min(pause)));
-                        }
-                        AcceptError::Fatal => return Err(err.into()),
-                    },
-                }
-            }
-            let timeout = match wait_until {
-                Some(at) => match at.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ if wait_until == deadline => return Ok(None),
-                    _ => continue, // the backoff pause is over: try again
-                },
-                None => None,
-            };
-            match poll.poll(events, timeout) {
-                Ok(()) => {
-                    if events.iter().any(|event| event.token() == WAKE) {
-                        self.core.shutdown.woken();
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! down both ways. The loop then returns as soon as the handler does.
 
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::net::UnixDatagram;
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -57,13 +57,13 @@ pub struct StopWatch {
 #[derive(Debug)]
 pub struct StopWatching {
     /// Dropped first: the watcher sees its peer close and returns.
-    done: UnixDatagram,
+    done: UnixStream,
     thread: Option<JoinHandle<()>>,
 }
 
 impl StopWatch {
     fn start(self) -> Option<StopWatching> {
-        let (done, watched) = match UnixDatagram::pair() {
+        let (done, watched) = match UnixStream::pair() {
             Ok(pair) => pair,
             Err(err) => {
                 log::warn!("no stop watcher ({err}): a stop waits for the request in progress");
@@ -85,19 +85,15 @@ impl StopWatch {
         }
     }
 
-    fn watch(self, done: &UnixDatagram) {
+    fn watch(self, done: &UnixStream) {
         let done = done.as_raw_fd();
+        // Only a stop writes to an iterative server's wake-up descriptor. The watcher
+        // leaves what was written for the loop to read (were it read here, the loop's
+        // poller would not report it, and the loop would notice the stop late).
         let wake = self.shutdown.wake_fd().poll_fd();
-        loop {
-            match sys::wait_either(done, wake, None) {
-                Ok((true, _)) | Err(_) => return,
-                Ok((false, _)) => {
-                    self.shutdown.woken();
-                    if self.shutdown.is_requested() {
-                        break;
-                    }
-                }
-            }
+        match sys::wait_either(done, wake, None) {
+            Ok((false, true)) => {}
+            _ => return,
         }
         let start = Instant::now();
         if ended_by(done, start + STOP_GRACE) {

@@ -4,6 +4,7 @@
 
 mod accept;
 mod base;
+mod blocking;
 mod builder;
 mod connections;
 mod core;
@@ -38,7 +39,8 @@ pub use unix::{Unix, UnixDatagramServer, UnixDgram, UnixStreamServer};
 
 // For the modes (`crate::mixin`, `crate::event`) and the HTTP layer, which build on the core.
 pub(crate) use accept::{classify, AcceptError, Backoff};
-pub(crate) use base::{Run, STOP_GRACE};
+pub(crate) use base::Run;
+pub(crate) use blocking::STOP_GRACE;
 pub(crate) use connections::Connections;
 pub(crate) use core::{LISTENER, WAKE};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]

@@ -1,0 +1,212 @@
+//! Connections coming and going in the event loop: accepting (with backoff when out of
+//! descriptors, and a pause at `max_connections`), admitting (`on_connect`), the idle
+//! timeout, removing (`on_close`), and a graceful stop's drain.
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+
+use super::connection::Conn;
+use super::event_loop::{invoke, Loop, EVENTS_PER_WAIT, FIRST_CONN};
+use super::table::Table;
+use super::EventHandler;
+use crate::handler::panic_message;
+use crate::server::{classify, AcceptError};
+use crate::{Error, Result};
+
+impl<H: EventHandler> Loop<H> {
+    /// A graceful stop, after the listening socket is gone, as the blocking modes do it:
+    /// every connection's read half is shut down, so what the client already sent is
+    /// read and handled and then the handler sees end-of-file; queued output (and what
+    /// `on_drained` adds) is written; each connection closes once it is finished. At
+    /// `deadline` the rest are closed. Returns how many were still open then.
+    pub(crate) fn drain(&mut self, poll: &mut Poll, grace: Instant, deadline: Instant) -> usize {
+        let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        // A connection just accepted may not have sent its first bytes yet: serve as
+        // usual for the grace, so that requests already on their way are not cut off.
+        self.turns_until(poll, &mut events, grace.min(deadline));
+        let keys: Vec<usize> = self.table.conns.iter().map(|(key, _)| key).collect();
+        for key in keys {
+            if let Some(conn) = self.table.conns.get_mut(key) {
+                let _ = conn.socket.shutdown(std::net::Shutdown::Read);
+                // The end-of-file is read next, whether or not a new edge reports it.
+                conn.flags.wants_read = true;
+                conn.flags.hup = true;
+                self.table.pending.mark_ready(conn, key);
+            }
+        }
+        self.settle();
+        self.turns_until(poll, &mut events, deadline);
+        let left = self.table.pending.live;
+        if left > 0 {
+            log::warn!("{left} connections still had output queued at the drain timeout: closed");
+        }
+        self.close_all();
+        left
+    }
+
+    /// Turns of the loop without accepting, until no connection is left or `until`.
+    fn turns_until(&mut self, poll: &mut Poll, events: &mut Events, until: Instant) {
+        while self.table.pending.live > 0 {
+            let now = Instant::now();
+            if now >= until {
+                return;
+            }
+            let timeout = if self.table.pending.ready.is_empty() {
+                until - now
+            } else {
+                Duration::ZERO
+            };
+            if let Err(err) = poll.poll(events, Some(timeout)) {
+                if err.kind() != io::ErrorKind::Interrupted {
+                    log::error!("polling while draining: {err}");
+                    return;
+                }
+            }
+            self.table.now = Instant::now();
+            self.table.turn += 1;
+            for event in events.iter() {
+                if let Token(token @ FIRST_CONN..) = event.token() {
+                    self.on_event(token - FIRST_CONN, event);
+                }
+            }
+            self.run_ready();
+        }
+    }
+
+    pub(super) fn accept_all(&mut self, listener: RawFd) -> Result<()> {
+        loop {
+            if let Some(max) = self.config.max_connections {
+                if self.table.conns.len() >= max {
+                    if !self.accept.full {
+                        log::info!(
+                            "max_connections ({max}) reached: new clients wait in the backlog"
+                        );
+                        self.accept.full = true;
+                    }
+                    return Ok(());
+                }
+            }
+            self.accept.full = false;
+            if self.accept.retry_at.is_some() {
+                return Ok(());
+            }
+            match crate::sys::accept_nonblocking(listener) {
+                Ok((stream, peer)) => {
+                    self.accept.backoff.resumed();
+                    self.admit(TcpStream::from_std(stream), peer);
+                }
+                Err(err) => match classify(&err) {
+                    AcceptError::WouldBlock => return Ok(()),
+                    AcceptError::Transient => {}
+                    AcceptError::OutOfResources => {
+                        self.accept.retry_at = Some(self.accept.backoff.pause(&err));
+                        return Ok(());
+                    }
+                    AcceptError::Fatal => return Err(err.into()),
+                },
+            }
+        }
+    }
+
+    /// Takes a new connection into the table and runs `on_connect`.
+    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        if !self.table.shared.verify(peer) {
+            log::debug!("verify_request refused {peer}");
+            return;
+        }
+        if self.nodelay {
+            if let Err(err) = stream.set_nodelay(true) {
+                log::debug!("TCP_NODELAY on {peer}: {err}");
+            }
+        }
+        let serial = self.table.next_serial();
+        let shared = &self.table.shared;
+        let entry = self.table.conns.vacant_entry();
+        let key = entry.key();
+        let token = Token(key + FIRST_CONN);
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(err) = self.registry.register(&mut stream, token, interest) {
+            shared.report(peer, &Error::Io(err));
+            return;
+        }
+        entry.insert(Conn::new(stream, peer, serial, self.table.now));
+        self.table.pending.live += 1;
+        self.table.shared.counters.opened();
+        if self.handlers.len() <= key {
+            self.handlers.resize_with(key + 1, || None);
+        }
+        let factory = &self.shared.factory;
+        match panic::catch_unwind(AssertUnwindSafe(|| factory.make_handler())) {
+            Ok(handler) => self.handlers[key] = Some(handler),
+            Err(payload) => {
+                let err = Error::HandlerPanicked(panic_message(payload.as_ref()));
+                self.table.fail(key, err);
+                self.settle();
+                return;
+            }
+        }
+        self.call(key, |handler, ctx| handler.on_connect(ctx));
+        self.flush(key);
+        self.settle();
+    }
+
+    /// Runs `on_close` and drops the connection (closing its socket).
+    pub(super) fn remove(&mut self, key: usize) {
+        if let Some(mut handler) = self.handlers.get_mut(key).and_then(Option::take) {
+            invoke(&mut self.table, key, &mut handler, |h, ctx| {
+                h.on_close(ctx);
+                Ok(())
+            });
+        }
+        let Some(mut conn) = self.table.conns.try_remove(key) else {
+            return;
+        };
+        // Closing the descriptor would deregister it too; this keeps mio's books exact.
+        let _ = self.registry.deregister(&mut conn.socket);
+        let counters = &self.table.shared.counters;
+        counters.closed(conn.out.len(), conn.flags.paused);
+    }
+
+    /// Closes connections on which nothing moved for the idle timeout. Scans the table at
+    /// most every eighth of the timeout, so a busy server does not scan after every event.
+    pub(super) fn close_idle(&mut self) {
+        let (Some(timeout), Some(scan_at)) = (self.config.idle_timeout, self.idle_scan_at) else {
+            return;
+        };
+        let now = self.table.now;
+        if now < scan_at {
+            return;
+        }
+        let mut next = now + timeout;
+        let Table { conns, pending, .. } = &mut self.table;
+        for (key, conn) in conns.iter_mut() {
+            if conn.flags.dead {
+                continue;
+            }
+            let expires = conn.last_active + timeout;
+            if expires <= now {
+                log::debug!("closing {}: idle for {timeout:?}", conn.peer);
+                pending.doom(conn, key);
+            } else {
+                next = next.min(expires);
+            }
+        }
+        self.idle_scan_at = Some(next.max(now + timeout / 8));
+        self.settle();
+    }
+
+    /// Closes every connection (each handler's `on_close` runs): the server is going away.
+    pub(crate) fn close_all(&mut self) {
+        let keys: Vec<usize> = self.table.conns.iter().map(|(key, _)| key).collect();
+        for key in keys {
+            self.table.doom(key);
+        }
+        self.settle();
+    }
+}
