@@ -34,17 +34,6 @@ struct Args {
     server: common::ServerArgs,
 }
 
-/// Exercise 12-6's answers (the line end is kept); any other line is echoed.
-fn answer(line: &[u8]) -> &[u8] {
-    match line {
-        b"Hello\n" => b"Hello Client\n",
-        b"Hello\r\n" => b"Hello Client\r\n",
-        b"Good\n" => b"Good Afternoon\n",
-        b"Good\r\n" => b"Good Afternoon\r\n",
-        other => other,
-    }
-}
-
 fn main() {
     let args = Args::parse();
     common::serve(ForkingTcpServer::builder(), &args.server, || {
@@ -54,7 +43,12 @@ fn main() {
                 std::process::id(),
                 req.client_address
             );
-            common::echo_lines(req, answer)
+            // Exercise 12-6's answers; any other line is echoed.
+            common::echo_lines(req, |text| match text {
+                b"Hello" => b"Hello Client",
+                b"Good" => b"Good Afternoon",
+                other => other,
+            })
         }
     });
 }

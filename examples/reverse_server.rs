@@ -9,10 +9,7 @@
 
 mod common;
 
-use std::io::{BufRead, Write};
-
 use clap::Parser;
-use socketserver::{StreamRequest, ThreadingTcpServer};
 
 /// Threaded line-reversing server.
 #[derive(Parser)]
@@ -21,21 +18,12 @@ struct Args {
     server: common::ServerArgs<8888>,
 }
 
+/// The line reversed by characters, or the answer to bytes that are not UTF-8.
+fn reverse(line: &[u8]) -> String {
+    common::text(line).map_or_else(|error| error, |text| text.chars().rev().collect())
+}
+
 fn main() {
     let args = Args::parse();
-    common::serve(ThreadingTcpServer::builder(), &args.server, || {
-        |req: &mut StreamRequest| {
-            log::info!("connected to {}", req.client_address);
-            let mut line = Vec::new();
-            while req.rfile.read_until(b'\n', &mut line)? > 0 {
-                match common::text(&line) {
-                    Ok(text) => writeln!(req.wfile, "{}", text.chars().rev().collect::<String>())?,
-                    Err(error) => writeln!(req.wfile, "{error}")?,
-                }
-                line.clear();
-            }
-            log::info!("{} closed", req.client_address);
-            Ok(())
-        }
-    });
+    common::serve_replies(&args.server, false, reverse);
 }

@@ -18,10 +18,7 @@
 
 mod common;
 
-use std::io::{BufRead, Write};
-
 use clap::Parser;
-use socketserver::{DatagramRequest, StreamRequest, ThreadingTcpServer, UdpServer};
 
 /// Celsius to Fahrenheit server, over TCP or UDP.
 #[derive(Parser)]
@@ -46,27 +43,5 @@ fn fahrenheit(celsius: &[u8]) -> String {
 
 fn main() {
     let args = Args::parse();
-    if args.udp {
-        return common::serve(UdpServer::builder(), &args.server, || {
-            |req: &mut DatagramRequest| {
-                let end = if req.packet().ends_with(b"\n") {
-                    "\n"
-                } else {
-                    ""
-                };
-                req.wfile = format!("{}{end}", fahrenheit(req.packet())).into_bytes();
-                Ok(())
-            }
-        });
-    }
-    common::serve(ThreadingTcpServer::builder(), &args.server, || {
-        |req: &mut StreamRequest| {
-            let mut line = Vec::new();
-            while req.rfile.read_until(b'\n', &mut line)? > 0 {
-                writeln!(req.wfile, "{}", fahrenheit(&line))?;
-                line.clear();
-            }
-            Ok(())
-        }
-    });
+    common::serve_replies(&args.server, args.udp, fahrenheit);
 }

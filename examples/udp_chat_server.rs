@@ -35,24 +35,21 @@ fn main() {
     common::serve(UdpServer::builder(), &args.server, move || {
         let clients = Arc::clone(&clients);
         move |req: &mut DatagramRequest| {
-            let sender = &req.client_address;
-            let quit = req
-                .packet()
-                .split(u8::is_ascii_whitespace)
-                .any(|word| word == b"quit");
+            let (sender, packet) = (&req.client_address, req.packet());
             let mut clients = common::lock(&clients);
-            let known = clients.contains(sender);
-            if quit && !known {
-                return Ok(()); // already gone
-            } else if quit {
+            if packet
+                .split(u8::is_ascii_whitespace)
+                .any(|word| word == b"quit")
+            {
+                if !clients.contains(sender) {
+                    return Ok(()); // already gone
+                }
                 clients.retain(|client| client != sender);
-                log::info!("{sender} left");
-            } else if !known {
+            } else if !clients.contains(sender) {
                 clients.push(sender.clone());
-                log::info!("{sender} joined");
             }
-            // A client that cannot be sent to is dropped.
-            clients.retain(|c| c == sender || req.socket().send_to(req.packet(), c).is_ok());
+            // The others hear it; a client that cannot be sent to is dropped.
+            clients.retain(|c| c == sender || req.socket().send_to(packet, c).is_ok());
             Ok(())
         }
     });

@@ -14,7 +14,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use socketserver::server::{Bind, Serves, SocketKind};
-use socketserver::{HandlerFactory, Serve, Server, ServerBuilder, StreamHandler, StreamRequest};
+use socketserver::{
+    DatagramRequest, HandlerFactory, Serve, Server, ServerBuilder, StreamHandler, StreamRequest,
+    ThreadingTcpServer, UdpServer,
+};
 
 pub mod tui;
 
@@ -263,14 +266,15 @@ pub const ECHO_PIECE: u64 = 64 * 1024;
 impl StreamHandler for Echo {
     fn handle(&mut self, req: &mut StreamRequest) -> io::Result<()> {
         log::info!("connection from {}", req.client_address);
-        echo_lines(req, |line| line)?;
+        echo_lines(req, |text| text)?;
         log::info!("{} disconnected", req.client_address);
         Ok(())
     }
 }
 
-/// Echoes each line, replaced by `answer(line)` (the whole line, `\n` included, when it
-/// fits in one piece), until end of input or a `quit` line.
+/// Echoes each line, its text replaced by `answer(text)` (the text without its line end,
+/// when the line fits in one piece; the line end is kept), until end of input or a `quit`
+/// line.
 pub fn echo_lines(req: &mut StreamRequest, answer: impl Fn(&[u8]) -> &[u8]) -> io::Result<()> {
     let mut piece = Vec::new();
     let mut mid_line = false;
@@ -281,14 +285,52 @@ pub fn echo_lines(req: &mut StreamRequest, answer: impl Fn(&[u8]) -> &[u8]) -> i
         .read_until(b'\n', &mut piece)?
         > 0
     {
-        let whole = !mid_line && piece.ends_with(b"\n");
         if !mid_line && piece.trim_ascii_end() == b"quit" {
             break;
         }
-        req.wfile
-            .write_all(if whole { answer(&piece) } else { &piece })?;
+        if !mid_line && piece.ends_with(b"\n") {
+            let text = piece.strip_suffix(b"\n").unwrap_or(&piece);
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            let end = &piece[text.len()..];
+            req.wfile.write_all(&[answer(text), end].concat())?;
+        } else {
+            req.wfile.write_all(&piece)?;
+        }
         mid_line = !piece.ends_with(b"\n");
         piece.clear();
     }
     Ok(())
+}
+
+/// A line server as the lectures write them: each line (TCP, a thread per client) or
+/// each datagram (`--udp`) is answered with `reply(request)` and a line end (a datagram
+/// gets one only if it came with one).
+pub fn serve_replies<const DEFAULT_PORT: u16>(
+    args: &ServerArgs<DEFAULT_PORT>,
+    udp: bool,
+    reply: fn(&[u8]) -> String,
+) {
+    if udp {
+        return serve(UdpServer::builder(), args, move || {
+            move |req: &mut DatagramRequest| {
+                let end = if req.packet().ends_with(b"\n") {
+                    "\n"
+                } else {
+                    ""
+                };
+                req.wfile = format!("{}{end}", reply(req.packet())).into_bytes();
+                Ok(())
+            }
+        });
+    }
+    serve(ThreadingTcpServer::builder(), args, move || {
+        move |req: &mut StreamRequest| {
+            let mut line = Vec::new();
+            while req.rfile.read_until(b'\n', &mut line)? > 0 {
+                writeln!(req.wfile, "{}", reply(&line))?;
+                line.clear();
+            }
+            Ok(())
+        }
+    });
 }

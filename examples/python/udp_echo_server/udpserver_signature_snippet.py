@@ -1,0 +1,2 @@
+class socketserver.UDPServer(server_address, RequestHandlerClass,  
+                           bind_and_activate=True)
