@@ -101,6 +101,9 @@ pub(crate) struct Flags {
     pub(crate) hup: bool,
     /// The handler saw end-of-file.
     pub(crate) read_closed: bool,
+    /// Bytes have come from the client (a graceful stop ends such a connection's reads at
+    /// once, and gives one that is still silent a moment).
+    pub(crate) received: bool,
     /// The handler called `close`: finish writing, then close.
     pub(crate) closing: bool,
     /// Closed, waiting to be removed: events and sends are ignored.

@@ -212,6 +212,7 @@ impl<H: EventHandler> Loop<H> {
                 }
                 Ok(n) => {
                     conn.last_active = self.table.now;
+                    conn.flags.received = true;
                     // A short read emptied the socket: epoll and kqueue report data that
                     // arrives after it as a new edge (tokio relies on the same), so the
                     // read that would return `WouldBlock` can be saved. Not so for an

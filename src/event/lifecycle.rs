@@ -27,20 +27,12 @@ impl<H: EventHandler> Loop<H> {
     /// `deadline` the rest are closed. Returns how many were still open then.
     pub(crate) fn drain(&mut self, poll: &mut Poll, grace: Instant, deadline: Instant) -> usize {
         let mut events = Events::with_capacity(EVENTS_PER_WAIT);
-        // A connection just accepted may not have sent its first bytes yet: serve as
-        // usual for the grace, so that requests already on their way are not cut off.
+        // Connections whose client has sent something are ended at once; one just
+        // accepted may not have sent its first bytes yet, so the others are served as
+        // usual for the grace before their reads end too.
+        self.end_reads(|conn| conn.flags.received);
         self.turns_until(poll, &mut events, grace.min(deadline));
-        let keys: Vec<usize> = self.table.conns.iter().map(|(key, _)| key).collect();
-        for key in keys {
-            if let Some(conn) = self.table.conns.get_mut(key) {
-                let _ = conn.socket.shutdown(std::net::Shutdown::Read);
-                // The end-of-file is read next, whether or not a new edge reports it.
-                conn.flags.wants_read = true;
-                conn.flags.hup = true;
-                self.table.pending.mark_ready(conn, key);
-            }
-        }
-        self.settle();
+        self.end_reads(|_| true);
         self.turns_until(poll, &mut events, deadline);
         let left = self.table.pending.live;
         if left > 0 {
@@ -48,6 +40,23 @@ impl<H: EventHandler> Loop<H> {
         }
         self.close_all();
         left
+    }
+
+    /// Shuts down the read half of the connections `which` picks: what the client already
+    /// sent is read and handled, then the handler sees end-of-file.
+    fn end_reads(&mut self, which: impl Fn(&Conn) -> bool) {
+        let Table { conns, pending, .. } = &mut self.table;
+        for (key, conn) in conns.iter_mut() {
+            if conn.flags.dead || conn.flags.read_closed || !which(conn) {
+                continue;
+            }
+            let _ = conn.socket.shutdown(std::net::Shutdown::Read);
+            // The end-of-file is read next, whether or not a new edge reports it.
+            conn.flags.wants_read = true;
+            conn.flags.hup = true;
+            pending.mark_ready(conn, key);
+        }
+        self.settle();
     }
 
     /// Turns of the loop without accepting, until no connection is left or `until`.

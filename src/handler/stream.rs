@@ -9,6 +9,7 @@
 
 use std::io::{self, BufRead, Read, Write};
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::{Connection, RequestHandler};
@@ -19,6 +20,9 @@ use crate::{Address, ServerInfo};
 #[derive(Debug)]
 pub(crate) struct Stream {
     pub(crate) connection: Connection,
+    /// Whether a byte has come from the client yet: a connection that has none is not
+    /// ended at the very start of a graceful stop (its request may be on its way).
+    received: AtomicBool,
     pending: Mutex<Vec<u8>>,
     /// Output held before it is sent; 0 sends every write at once (Python's `wbufsize`).
     wbufsize: usize,
@@ -28,9 +32,15 @@ impl Stream {
     pub(crate) fn new(connection: Connection, wbufsize: usize) -> Self {
         Stream {
             connection,
+            received: AtomicBool::new(false),
             pending: Mutex::new(Vec::new()),
             wbufsize,
         }
+    }
+
+    /// Whether the client has sent anything yet.
+    pub(crate) fn has_received(&self) -> bool {
+        self.received.load(Ordering::Relaxed)
     }
 
     fn pending(&self) -> MutexGuard<'_, Vec<u8>> {
@@ -153,7 +163,9 @@ impl BufRead for SocketReader {
                 ) {
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                     other => {
-                        other?;
+                        if other? > 0 && !self.stream.received.load(Ordering::Relaxed) {
+                            self.stream.received.store(true, Ordering::Relaxed);
+                        }
                         break;
                     }
                 }

@@ -234,6 +234,8 @@ impl Blocking for Forking {
         self.children.signal_all(libc::SIGTERM, true)
     }
 
+    fn close_talking_connections(&self, _: &Connections) {}
+
     /// Past a graceful stop's deadline: the children left are killed.
     fn abort_connections(&self, _: &Connections) {
         self.children.signal_all(libc::SIGKILL, false);

@@ -26,7 +26,7 @@ const ABORT_GRACE: Duration = Duration::from_millis(500);
 
 /// How long a graceful stop lets requests run on their own before it ends the reads of
 /// those left (see `close_blocking`).
-pub(crate) const STOP_GRACE: Duration = Duration::from_millis(200);
+pub(crate) const STOP_GRACE: Duration = Duration::from_millis(100);
 
 impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Run<K, H> for M {
     fn serve_forever(server: &Server<K, M, H>) -> Result<()> {
@@ -115,10 +115,13 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         let connections = &shared.context.connections;
         let start = Instant::now();
         let deadline = start + serve.drain_timeout;
-        // A request just accepted may not have sent its first bytes yet: ending its reads
-        // now would drop it. Requests that finish by themselves within the grace end the
-        // stop early; the ones still there after it are idle clients.
+        // Clients that have sent something are ended at once: a handler waiting for
+        // their next request sees end-of-file, one in the middle of a request finishes it
+        // (the bytes already sent are still read). A connection just accepted may not have
+        // sent its first bytes yet: ending its reads now would drop its request, so those
+        // get the grace, and the ones still silent after it are idle clients.
         let grace = (start + STOP_GRACE).min(deadline);
+        mode.close_talking_connections(connections);
         if !mode.wait_idle(Some(grace)) {
             mode.close_connections(connections);
         }

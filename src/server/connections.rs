@@ -67,6 +67,19 @@ impl Connections {
         self.end(Shutdown::Read)
     }
 
+    /// Shuts down the read half of the live connections whose client has sent something
+    /// (they are between requests, or in one), leaving those that have not: their first
+    /// request may be on its way. Not sticky. Returns how many it ended.
+    pub(crate) fn end_reads_of_talkers(&self) -> usize {
+        let live = self.live();
+        let mut ended = 0;
+        for stream in live.connections.values().filter(|s| s.has_received()) {
+            let _ = stream.connection.shutdown(Shutdown::Read);
+            ended += 1;
+        }
+        ended
+    }
+
     /// Shuts down every live connection both ways (and those registered until `reopen`):
     /// a write blocked on a client that does not read fails.
     pub(crate) fn abort(&self) -> usize {

@@ -96,6 +96,9 @@ impl StopWatch {
             _ => return,
         }
         let start = Instant::now();
+        // As the other modes' graceful stop: a client that has sent something is ended
+        // at once, one just accepted after the grace.
+        self.connections.end_reads_of_talkers();
         if ended_by(done, start + STOP_GRACE) {
             return;
         }

@@ -71,6 +71,14 @@ mod imp {
             connections.end_reads()
         }
 
+        /// The first step of a graceful stop: ends the reads of the connections whose
+        /// client has already sent something (idle between requests, or in one); those
+        /// just accepted are ended after the grace. Forked children are only asked after
+        /// the grace (the server cannot see what their clients sent).
+        fn close_talking_connections(&self, connections: &Connections) {
+            connections.end_reads_of_talkers();
+        }
+
         /// Ends what is left once a graceful stop's deadline has passed: shuts down every
         /// connection both ways, so a handler blocked writing to a client that does not read
         /// fails and returns.
