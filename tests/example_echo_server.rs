@@ -91,3 +91,28 @@ fn nc_and_socat_get_their_echo() {
         skip("neither nc nor socat is installed");
     }
 }
+
+/// A server that cannot bind says where and why in one line on stderr, prints nothing on
+/// stdout, and exits with code 2.
+#[test]
+fn a_port_in_use_is_one_line_on_stderr_and_exit_code_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let mut child = std::process::Command::new(support::example::example_path("echo_server"))
+        .args(["-p", &port])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = support::example::wait_exit(&mut child, Duration::from_secs(20));
+    let mut out = String::new();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!("error: cannot bind 127.0.0.1:{port}: address already in use\n")
+    );
+}
