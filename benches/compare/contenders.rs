@@ -88,6 +88,14 @@ pub fn all() -> Vec<Contender> {
             TCP_CONCURRENT,
         ),
         c(
+            "ss-threading-fmt",
+            "socketserver ThreadingTcpServer, write! echo",
+            Crate,
+            Some("std-thread"),
+            InBinary(servers::socketserver::tcp_threading_fmt),
+            &[EchoC1, EchoC16, EchoC128],
+        ),
+        c(
             "ss-udp",
             "socketserver UdpServer (iterative)",
             Crate,

@@ -21,6 +21,17 @@ fn line_echo(req: &mut StreamRequest) -> io::Result<()> {
     Ok(())
 }
 
+/// The same echo written the natural way for text: `write!`, which `fmt` turns into
+/// several writes (here the line and its end); `wfile` sends them as one.
+fn line_echo_fmt(req: &mut StreamRequest) -> io::Result<()> {
+    let mut line = String::with_capacity(128);
+    while req.rfile.read_line(&mut line)? > 0 {
+        write!(req.wfile, "{}\n", line.trim_end_matches('\n'))?;
+        line.clear();
+    }
+    Ok(())
+}
+
 fn datagram_echo(req: &mut DatagramRequest) -> io::Result<()> {
     let packet = req.packet().to_vec();
     req.wfile = packet;
@@ -41,6 +52,13 @@ pub fn tcp_iterative() -> io::Result<()> {
 /// `ThreadingTcpServer`: a thread per connection.
 pub fn tcp_threading() -> io::Result<()> {
     let server = ThreadingTcpServer::bind("127.0.0.1:0", || line_echo).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `ThreadingTcpServer` with the `write!` echo.
+pub fn tcp_threading_fmt() -> io::Result<()> {
+    let server = ThreadingTcpServer::bind("127.0.0.1:0", || line_echo_fmt).map_err(failed)?;
     announce(server.local_addr()?);
     server.serve_forever().map_err(failed)
 }
