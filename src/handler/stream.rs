@@ -55,8 +55,7 @@ impl Stream {
             return Ok(());
         }
         let sent = (&self.connection).write_all(&pending);
-        // Freed rather than kept: an idle connection holds no output buffer.
-        *pending = Vec::new();
+        sent_out(&mut pending);
         sent
     }
 
@@ -65,7 +64,7 @@ impl Stream {
     pub(crate) fn send(&self, data: &[u8]) -> io::Result<()> {
         let mut pending = self.pending();
         let sent = write_all_slices(&self.connection, &[&pending, data]);
-        *pending = Vec::new();
+        sent_out(&mut pending);
         sent
     }
 
@@ -74,9 +73,6 @@ impl Stream {
         let mut pending = self.pending();
         let len: usize = data.iter().map(|d| d.len()).sum();
         if pending.len() + len <= self.wbufsize {
-            if pending.capacity() == 0 {
-                pending.reserve_exact(self.wbufsize);
-            }
             for piece in data {
                 pending.extend_from_slice(piece);
             }
@@ -88,8 +84,22 @@ impl Stream {
         slices.extend_from_slice(data);
         let sent = write_all_slices(&self.connection, &slices);
         drop(slices);
-        *pending = Vec::new();
+        sent_out(&mut pending);
         sent
+    }
+}
+
+/// The most output buffer a connection keeps between replies: a buffer that held a
+/// small reply is reused by the next one (no allocation per reply), one that grew for a
+/// large reply is freed (an idle connection holds little).
+const KEPT_BUFFER: usize = 4096;
+
+/// Empties `pending` once it has been sent.
+fn sent_out(pending: &mut Vec<u8>) {
+    if pending.capacity() > KEPT_BUFFER {
+        *pending = Vec::new();
+    } else {
+        pending.clear();
     }
 }
 
