@@ -72,5 +72,8 @@ fn an_installed_logger_decides_for_itself() {
         return;
     }
     let stderr = stderr_of_child("an_installed_logger_decides_for_itself");
-    assert!(!stderr.contains("error processing request"), "stderr was {stderr:?}");
+    assert!(
+        !stderr.contains("error processing request"),
+        "stderr was {stderr:?}"
+    );
 }

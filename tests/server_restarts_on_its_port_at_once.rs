@@ -37,5 +37,8 @@ fn datagram_servers_do_not_share_a_port_by_default() {
         err.io_error().map(std::io::Error::kind),
         Some(std::io::ErrorKind::AddrInUse)
     );
-    assert_eq!(err.to_string(), format!("cannot bind {addr}: address already in use"));
+    assert_eq!(
+        err.to_string(),
+        format!("cannot bind {addr}: address already in use")
+    );
 }

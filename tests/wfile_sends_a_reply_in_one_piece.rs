@@ -23,11 +23,22 @@ fn numbered(req: &mut StreamRequest) -> std::io::Result<()> {
 }
 
 fn serve(
-    builder: ServerBuilder<socketserver::server::Tcp, socketserver::Threading, fn(&mut StreamRequest) -> std::io::Result<()>>,
+    builder: ServerBuilder<
+        socketserver::server::Tcp,
+        socketserver::Threading,
+        fn(&mut StreamRequest) -> std::io::Result<()>,
+    >,
 ) -> (std::net::SocketAddr, Serving) {
-    let server = builder.bind("127.0.0.1:0", || numbered as fn(&mut StreamRequest) -> std::io::Result<()>).unwrap();
+    let server = builder
+        .bind("127.0.0.1:0", || {
+            numbered as fn(&mut StreamRequest) -> std::io::Result<()>
+        })
+        .unwrap();
     let addr = server.local_addr().unwrap();
-    (addr, Serving::start(server.shutdown_handle(), move || server.serve_forever()))
+    (
+        addr,
+        Serving::start(server.shutdown_handle(), move || server.serve_forever()),
+    )
 }
 
 #[test]
@@ -54,7 +65,9 @@ fn with_wbufsize_zero_every_write_is_sent_at_once() {
     let mut client = connect(addr);
     client.write_all(b"hello\n").unwrap();
     let mut reply = String::new();
-    std::io::BufReader::new(&client).read_line(&mut reply).unwrap();
+    std::io::BufReader::new(&client)
+        .read_line(&mut reply)
+        .unwrap();
     assert_eq!(reply, "1: hello\n");
     drop(client);
     serving.stop().unwrap();
