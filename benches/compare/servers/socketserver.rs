@@ -26,7 +26,7 @@ fn line_echo(req: &mut StreamRequest) -> io::Result<()> {
 fn line_echo_fmt(req: &mut StreamRequest) -> io::Result<()> {
     let mut line = String::with_capacity(128);
     while req.rfile.read_line(&mut line)? > 0 {
-        write!(req.wfile, "{}\n", line.trim_end_matches('\n'))?;
+        writeln!(req.wfile, "{}", line.trim_end_matches('\n'))?;
         line.clear();
     }
     Ok(())
