@@ -21,9 +21,12 @@ use socketserver::ThreadingTcpServer;
 struct Args {
     #[command(flatten)]
     server: common::ServerArgs,
+    #[command(flatten)]
+    stream: common::StreamArgs,
 }
 
 fn main() {
     let args = Args::parse();
-    common::serve(ThreadingTcpServer::builder(), &args.server, || common::Echo);
+    let builder = args.stream.apply(ThreadingTcpServer::builder());
+    common::serve(builder, &args.server, || common::Echo);
 }

@@ -31,6 +31,8 @@ use socketserver::http::{HttpHandler, HttpRequest, MultipartWriter, ThreadingHtt
 struct Args {
     #[command(flatten)]
     server: common::ServerArgs<8000>,
+    #[command(flatten)]
+    stream: common::StreamArgs,
     /// Frames per second the camera produces.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
     fps: u32,
@@ -111,6 +113,7 @@ fn main() {
     // daemon_threads are its defaults). Unlike Python, a viewer that stops reading cannot
     // hold its thread forever.
     let builder = ThreadingHttpServer::builder().connection_timeout(Some(Duration::from_secs(30)));
+    let builder = args.stream.apply(builder);
     let server = args
         .server
         .configure(builder)

@@ -20,6 +20,8 @@ use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
 struct Args {
     #[command(flatten)]
     server: common::ServerArgs,
+    #[command(flatten)]
+    stream: common::StreamArgs,
 }
 
 /// Echoes bytes as they arrive, as the lecture's server echoes each `recv`, and keeps only
@@ -51,5 +53,6 @@ impl EventHandler for Echo {
 
 fn main() {
     let args = Args::parse();
-    common::serve(EventLoopTcpServer::builder(), &args.server, Echo::default);
+    let builder = args.stream.apply(EventLoopTcpServer::builder());
+    common::serve(builder, &args.server, Echo::default);
 }

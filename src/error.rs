@@ -46,6 +46,30 @@ pub enum Error {
     #[error("the server is already serving on another thread")]
     AlreadyServing,
 
+    /// A connection's PROXY protocol header was missing, malformed, late, or came from a
+    /// source not trusted to send one. The connection is closed without running the
+    /// handler; the server goes on.
+    #[error("PROXY protocol: {0}")]
+    Proxy(String),
+
+    /// A certificate, key or roots file for TLS is missing, unreadable, or wrong (feature
+    /// `tls`).
+    #[cfg(feature = "tls")]
+    #[error("TLS file {}: {problem}", path.display())]
+    TlsFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        problem: crate::tls::TlsFileError,
+    },
+
+    /// A client's TLS handshake failed: it stalled past the handshake timeout, spoke
+    /// plaintext or garbage, or was refused (a missing client certificate). Its connection
+    /// is closed; the server goes on.
+    #[cfg(feature = "tls")]
+    #[error("TLS: {0}")]
+    Tls(String),
+
     /// An address given to `bind` resolved to no socket address.
     #[error("{0}: address resolved to no socket address")]
     NoAddress(String),

@@ -114,8 +114,11 @@ pub mod handler;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod mixin;
+pub mod proxy;
 pub mod server;
 mod sys;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod tutorial;
 
 pub use address::Address;

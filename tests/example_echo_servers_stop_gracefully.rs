@@ -1,8 +1,8 @@
 //! The echo examples (`echo_server`, `pool_echo_server`, `forking_echo_server`,
 //! `select_echo_server`) stop on SIGTERM and SIGINT without losing a reply and without
-//! waiting on a client forever: an 8 MiB reply being written when the signal comes
-//! arrives whole, and a client that sent 20 MB and never reads does not keep the server
-//! running past the examples' 3-second contract. A line without end costs a server a
+//! waiting on a client forever: a reply being written when the signal comes (2 MiB to a
+//! slow reader) arrives whole, and a client that sent 20 MB and never reads does not keep
+//! the server running past the examples' 3-second contract. A line without end costs a server a
 //! bounded amount of memory.
 
 mod support;
@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use support::example::ExampleServer;
-use support::{connect, wait_until, IO_TIMEOUT};
+use support::{connect, connect_small_buffer, unacknowledged, wait_until, IO_TIMEOUT};
 
 const SERVERS: [&str; 4] = [
     "echo_server",
@@ -28,27 +28,32 @@ const EXIT_LIMIT: Duration = Duration::from_secs(3);
 fn a_large_reply_in_progress_at_sigterm_arrives_whole() {
     for name in SERVERS {
         let mut server = ExampleServer::start(name, &[]);
-        let mut client = connect(server.addr);
-        let mut line = vec![b'x'; 8 << 20];
+        // A small receive buffer keeps the server's echo slow, so it is still being
+        // written when the signal comes.
+        let client = connect_small_buffer(server.addr);
+        let mut line = vec![b'x'; 2 << 20];
         line.push(b'\n');
-        // The client sends its line and only then reads: the server is still writing the
-        // echo (more than the sockets hold) when the signal comes.
         let sender = {
             let mut client = client.try_clone().unwrap();
             let line = line.clone();
             thread::spawn(move || client.write_all(&line))
         };
-        let mut first = [0; 1];
-        client.read_exact(&mut first).unwrap(); // the echo has started
-        let pid = server.pid();
-        let stopper = thread::spawn(move || {
-            // SAFETY: kill has no memory effects; the pid is the test's own child.
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
-        });
-        stopper.join().unwrap();
-        let mut echo = first.to_vec();
-        client.read_to_end(&mut echo).unwrap();
+        let reader = {
+            let mut client = client.try_clone().unwrap();
+            thread::spawn(move || {
+                let mut echo = Vec::new();
+                client.read_to_end(&mut echo).map(|_| echo)
+            })
+        };
+        // The signal comes once the server's kernel has the whole line: what a client has
+        // sent is read and answered; what it is still sending when a server stops is not
+        // a request the server has.
         sender.join().unwrap().unwrap();
+        assert!(wait_until(IO_TIMEOUT, || unacknowledged(&client) == 0));
+        let pid = server.pid();
+        // SAFETY: kill has no memory effects; the pid is the test's own child.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+        let echo = reader.join().unwrap().unwrap();
         assert_eq!(echo.len(), line.len(), "{name}: the whole echo");
         assert!(echo == line, "{name}: byte-exact");
         let status = server.stop_with(libc::SIGTERM, EXIT_LIMIT);

@@ -22,17 +22,13 @@ fn numbered(req: &mut StreamRequest) -> std::io::Result<()> {
     Ok(())
 }
 
+type Numbered = fn(&mut StreamRequest) -> std::io::Result<()>;
+
 fn serve(
-    builder: ServerBuilder<
-        socketserver::server::Tcp,
-        socketserver::Threading,
-        fn(&mut StreamRequest) -> std::io::Result<()>,
-    >,
+    builder: ServerBuilder<socketserver::server::Tcp, socketserver::Threading, Numbered>,
 ) -> (std::net::SocketAddr, Serving) {
     let server = builder
-        .bind("127.0.0.1:0", || {
-            numbered as fn(&mut StreamRequest) -> std::io::Result<()>
-        })
+        .bind("127.0.0.1:0", || numbered as Numbered)
         .unwrap();
     let addr = server.local_addr().unwrap();
     (

@@ -9,11 +9,13 @@
 use std::fmt::Display;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::path::PathBuf;
 use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socketserver::server::{Bind, Serves, SocketKind};
+use socketserver::proxy::ProxyProtocol;
+use socketserver::server::{Bind, Serves, SocketKind, StreamKind};
 use socketserver::{
     DatagramRequest, HandlerFactory, Serve, Server, ServerBuilder, StreamHandler, StreamRequest,
     ThreadingTcpServer, UdpServer,
@@ -62,6 +64,123 @@ impl<const DEFAULT_PORT: u16> ServerArgs<DEFAULT_PORT> {
             .allow_reuse_port(self.reuse_port)
             .socket_activation(true)
             .stop_on_signals(true)
+    }
+}
+
+/// The deployment flags of the stream servers that take them (`echo_server`,
+/// `select_echo_server`, `http_server`, `mjpeg_server`): the PROXY protocol and TLS.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StreamArgs {
+    /// Every connection starts with a PROXY protocol header (v1 or v2) from a balancer
+    #[arg(long)]
+    pub proxy_protocol: bool,
+    /// The balancers trusted to send PROXY headers: addresses or prefixes, comma-separated
+    #[arg(
+        long,
+        value_name = "PREFIXES",
+        value_delimiter = ',',
+        default_value = "127.0.0.0/8,::1"
+    )]
+    pub proxy_trusted: Vec<String>,
+    /// Serve TLS with this PEM certificate chain (with --tls-key)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, RSA or EC) of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds a client has to finish its TLS handshake
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub tls_handshake_timeout: f64,
+}
+
+impl StreamArgs {
+    /// `builder` with the flags applied. A TLS file that is missing, unreadable or does
+    /// not fit: one line on stderr naming it, exit code 2. SIGHUP reloads the certificate
+    /// and key from the same files (new connections get them; established ones keep
+    /// theirs); it starts a thread, so no forking server takes these flags.
+    pub fn apply<K: StreamKind, M, H>(
+        &self,
+        builder: ServerBuilder<K, M, H>,
+    ) -> ServerBuilder<K, M, H> {
+        let builder = if self.proxy_protocol {
+            let proxy = ProxyProtocol::new()
+                .trusted_sources(&self.proxy_trusted)
+                .unwrap_or_else(|err| exit_with(2, err));
+            builder.proxy_protocol(proxy)
+        } else {
+            builder
+        };
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return builder;
+        };
+        tls::configure(builder, cert, key, self.handshake_timeout())
+    }
+
+    fn handshake_timeout(&self) -> Duration {
+        Duration::try_from_secs_f64(self.tls_handshake_timeout)
+            .ok()
+            .filter(|timeout| !timeout.is_zero())
+            .unwrap_or_else(|| exit_with(2, "--tls-handshake-timeout: a number of seconds above 0"))
+    }
+}
+
+#[cfg(feature = "tls")]
+mod tls {
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    use signal_hook::consts::SIGHUP;
+    use socketserver::server::StreamKind;
+    use socketserver::tls::TlsConfig;
+    use socketserver::ServerBuilder;
+
+    pub fn configure<K: StreamKind, M, H>(
+        builder: ServerBuilder<K, M, H>,
+        cert: &Path,
+        key: &Path,
+        timeout: Duration,
+    ) -> ServerBuilder<K, M, H> {
+        let config = TlsConfig::from_pem_files(cert, key)
+            .unwrap_or_else(|err| super::exit_with(2, err))
+            .handshake_timeout(timeout);
+        reload_on_sighup(config.clone(), cert.to_owned(), key.to_owned());
+        builder.tls(config)
+    }
+
+    /// A thread that reloads the files on each SIGHUP; a reload that fails is logged and
+    /// changes nothing.
+    fn reload_on_sighup(config: TlsConfig, cert: PathBuf, key: PathBuf) {
+        let mut signals = signal_hook::iterator::Signals::new([SIGHUP])
+            .unwrap_or_else(|err| super::exit_with(2, format_args!("SIGHUP: {err}")));
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                match config.reload_pem_files(&cert, &key) {
+                    Ok(()) => {} // the library logs the reload
+                    Err(err) => log::error!("SIGHUP: kept the old certificate: {err}"),
+                }
+            }
+        });
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+mod tls {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use socketserver::server::StreamKind;
+    use socketserver::ServerBuilder;
+
+    pub fn configure<K: StreamKind, M, H>(
+        _: ServerBuilder<K, M, H>,
+        _: &Path,
+        _: &Path,
+        _: Duration,
+    ) -> ServerBuilder<K, M, H> {
+        super::exit_with(
+            2,
+            "--tls-cert: this build has no TLS (build with --features tls)",
+        )
     }
 }
 

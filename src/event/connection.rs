@@ -84,6 +84,12 @@ pub(crate) struct Conn {
     /// from `on_drained` gets called again next turn rather than in a loop now.
     pub(crate) drained_turn: u64,
     pub(crate) flags: Flags,
+    /// The TLS session, with a TLS configuration: boxed, so a plaintext connection pays
+    /// one pointer for it.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Box<super::tls::EventTls>>,
+    /// The PROXY header, with `proxy_protocol`: boxed, as `tls` is.
+    pub(crate) proxy: Option<Box<super::proxy::ProxyState>>,
 }
 
 /// What the loop knows and has promised about a connection.
@@ -131,6 +137,9 @@ impl Conn {
                 can_write: true,
                 ..Flags::default()
             },
+            #[cfg(feature = "tls")]
+            tls: None,
+            proxy: None,
         }
     }
 
@@ -140,6 +149,35 @@ impl Conn {
         (self.flags.read_closed || self.flags.closing)
             && self.out.is_empty()
             && !self.flags.owes_drained
+    }
+
+    /// Whether `on_connect` has run: at once, or once the PROXY header is read and the
+    /// TLS handshake done.
+    pub(crate) fn is_established(&self) -> bool {
+        if self
+            .proxy
+            .as_ref()
+            .is_some_and(|proxy| proxy.header.is_none())
+        {
+            return false;
+        }
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.is_established();
+        }
+        true
+    }
+
+    /// When the connection's setup (PROXY header, TLS handshake) must be done by.
+    pub(crate) fn setup_deadline(&self) -> Option<Instant> {
+        if let Some(deadline) = self.proxy.as_ref().and_then(|proxy| proxy.deadline) {
+            return Some(deadline);
+        }
+        #[cfg(feature = "tls")]
+        if let Some(deadline) = self.tls.as_ref().and_then(|tls| tls.deadline) {
+            return Some(deadline);
+        }
+        None
     }
 
     /// Whether reading may go on now.

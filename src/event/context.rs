@@ -48,7 +48,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The client's address.
+    /// The client's address (with the PROXY protocol: the one its header gives).
     pub fn peer_addr(&self) -> SocketAddr {
         self.table.conns[self.key].peer
     }
@@ -127,7 +127,23 @@ impl<'a> Context<'a> {
         flags.closing || flags.dead
     }
 
-    /// Bytes queued for this connection and not yet taken by its socket.
+    /// The PROXY protocol header the connection began with, on a server with
+    /// [`proxy_protocol`](crate::ServerBuilder::proxy_protocol). Its source is already
+    /// [`peer_addr`](Self::peer_addr).
+    pub fn proxy_header(&self) -> Option<&crate::proxy::ProxyHeader> {
+        self.table.conns[self.key].proxy.as_ref()?.header.as_ref()
+    }
+
+    /// The TLS session, when the server has a TLS configuration (feature `tls`): the
+    /// server name the client asked for, the ALPN protocol, the client's certificate.
+    /// Callbacks run only once the handshake is done, so it is always there then.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::tls::TlsInfo> {
+        self.table.conns[self.key].tls.as_ref()?.info()
+    }
+
+    /// Bytes queued for this connection and not yet taken by its socket (with TLS, the
+    /// encrypted bytes).
     pub fn queued_len(&self) -> usize {
         self.table.conns[self.key].out.len()
     }

@@ -52,6 +52,13 @@ pub(crate) struct Loop<H: EventHandler> {
     pub(super) accept: AcceptState,
     /// When to look for idle connections next (with an idle timeout).
     pub(super) idle_scan_at: Option<Instant>,
+    /// When to look for connections past their setup deadline (PROXY header, TLS
+    /// handshake) next.
+    pub(super) setup_scan_at: Option<Instant>,
+    /// With TLS: the buffer decrypted input is handed to the handlers from (one for the
+    /// loop, as `read_buf` is), and when to look for stalled handshakes next.
+    #[cfg(feature = "tls")]
+    pub(super) tls: super::tls::LoopTls,
 }
 
 /// The factory's hooks for the table (its handler type stays out of the table).
@@ -100,6 +107,9 @@ impl<H: EventHandler> Loop<H> {
             nodelay,
             accept: AcceptState::default(),
             idle_scan_at: None,
+            setup_scan_at: None,
+            #[cfg(feature = "tls")]
+            tls: super::tls::LoopTls::default(),
         }
     }
 
@@ -137,6 +147,7 @@ impl<H: EventHandler> Loop<H> {
             }
             self.run_ready();
             self.close_idle();
+            self.close_stalled_setups();
             let below_max = self
                 .config
                 .max_connections
@@ -155,10 +166,10 @@ impl<H: EventHandler> Loop<H> {
         if !self.table.pending.ready.is_empty() {
             return Some(Duration::ZERO);
         }
-        let next = match (self.accept.retry_at, self.idle_scan_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next = [self.accept.retry_at, self.idle_scan_at, self.setup_scan_at]
+            .into_iter()
+            .flatten()
+            .min();
         next.map(|at| at.saturating_duration_since(Instant::now()))
     }
 
@@ -206,6 +217,14 @@ impl<H: EventHandler> Loop<H> {
                 Ok(0) => {
                     conn.flags.read_closed = true;
                     conn.flags.wants_read = false;
+                    if !conn.is_established() {
+                        log::debug!(
+                            "{} left before its PROXY header or TLS handshake",
+                            conn.peer
+                        );
+                        self.table.doom(key);
+                        return;
+                    }
                     self.call(key, |handler, ctx| handler.on_eof(ctx));
                     self.flush(key);
                     return;
@@ -220,15 +239,17 @@ impl<H: EventHandler> Loop<H> {
                     if n < room && !conn.flags.hup {
                         conn.flags.wants_read = false;
                     }
-                    let Loop {
-                        table,
-                        handlers,
-                        read_buf,
-                        ..
-                    } = self;
-                    if let Some(handler) = handlers[key].as_mut() {
-                        invoke(table, key, handler, |h, ctx| h.on_data(ctx, &read_buf[..n]));
+                    let mut start = 0;
+                    if conn.proxy.as_ref().is_some_and(|p| p.header.is_none()) {
+                        match self.receive_preamble(key, n) {
+                            Some(offset) => start = offset,
+                            None => {
+                                self.flush(key);
+                                continue;
+                            }
+                        }
                     }
+                    self.deliver(key, start, n);
                     self.flush(key);
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
@@ -247,6 +268,33 @@ impl<H: EventHandler> Loop<H> {
             if conn.may_read() {
                 self.table.pending.mark_ready(conn, key);
             }
+        }
+    }
+
+    /// Hands bytes `start..n` of the read buffer to `key`: through its TLS session, or to
+    /// `on_data`.
+    fn deliver(&mut self, key: usize, start: usize, n: usize) {
+        let Some(conn) = self.table.conns.get(key) else {
+            return;
+        };
+        if start == n || conn.flags.dead || conn.flags.closing {
+            return;
+        }
+        #[cfg(feature = "tls")]
+        if conn.tls.is_some() {
+            self.receive_tls(key, start, n);
+            return;
+        }
+        let Loop {
+            table,
+            handlers,
+            read_buf,
+            ..
+        } = self;
+        if let Some(handler) = handlers[key].as_mut() {
+            invoke(table, key, handler, |h, ctx| {
+                h.on_data(ctx, &read_buf[start..n])
+            });
         }
     }
 
@@ -298,6 +346,18 @@ impl<H: EventHandler> Loop<H> {
                 }
             }
             if conn.is_finished() {
+                // TLS says the stream ends (close_notify) before the socket does.
+                #[cfg(feature = "tls")]
+                if let Some(tls) = conn.tls.as_mut() {
+                    let before = conn.out.len();
+                    if tls.close(&mut conn.out) {
+                        // Nothing may follow it.
+                        conn.flags.closing = true;
+                        let after = conn.out.len();
+                        self.table.shared.counters.queued(after - before, after);
+                        continue;
+                    }
+                }
                 self.table.doom(key);
             }
             return;

@@ -19,6 +19,10 @@ use crate::handler::panic_message;
 use crate::server::{classify, AcceptError};
 use crate::{Error, Result};
 
+/// The least time between two scans for stalled PROXY headers and TLS handshakes: a
+/// connection is closed at most this much after its deadline.
+const SETUP_SCAN_INTERVAL: Duration = Duration::from_millis(50);
+
 impl<H: EventHandler> Loop<H> {
     /// A graceful stop, after the listening socket is gone, as the blocking modes do it:
     /// every connection's read half is shut down, so what the client already sent is
@@ -125,7 +129,13 @@ impl<H: EventHandler> Loop<H> {
 
     /// Takes a new connection into the table and runs `on_connect`.
     fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr) {
-        if !self.table.shared.verify(peer) {
+        // With PROXY headers the real client is known, and verified, once its header is in.
+        let proxied = self.shared.context.options.proxy.is_some();
+        if proxied {
+            if !self.proxy_admits(peer) {
+                return;
+            }
+        } else if !self.table.shared.verify(peer) {
             log::debug!("verify_request refused {peer}");
             return;
         }
@@ -160,7 +170,19 @@ impl<H: EventHandler> Loop<H> {
                 return;
             }
         }
-        self.call(key, |handler, ctx| handler.on_connect(ctx));
+        if proxied {
+            self.start_proxy(key); // TLS starts after the header
+        } else {
+            #[cfg(feature = "tls")]
+            if !self.start_tls(key) {
+                self.settle();
+                return;
+            }
+        }
+        // With a PROXY header or TLS, `on_connect` waits for them.
+        if self.table.conns[key].is_established() {
+            self.call(key, |handler, ctx| handler.on_connect(ctx));
+        }
         self.flush(key);
         self.settle();
     }
@@ -207,6 +229,67 @@ impl<H: EventHandler> Loop<H> {
             }
         }
         self.idle_scan_at = Some(next.max(now + timeout / 8));
+        self.settle();
+    }
+
+    /// Makes sure connections past `deadline` (for their PROXY header or TLS handshake)
+    /// are looked for then.
+    pub(super) fn note_setup_deadline(&mut self, deadline: Instant) {
+        self.setup_scan_at = Some(self.setup_scan_at.map_or(deadline, |at| at.min(deadline)));
+    }
+
+    /// Closes connections whose PROXY header or TLS handshake is past its deadline.
+    /// Scans at most every [`SETUP_SCAN_INTERVAL`], so that a stream of new connections,
+    /// each with a deadline of its own, does not make a scan per connection.
+    pub(super) fn close_stalled_setups(&mut self) {
+        let Some(scan_at) = self.setup_scan_at else {
+            return;
+        };
+        let now = self.table.now;
+        if now < scan_at {
+            return;
+        }
+        let mut next: Option<Instant> = None;
+        let header_timeout = self
+            .shared
+            .context
+            .options
+            .proxy
+            .as_ref()
+            .map(|p| p.timeout());
+        let Table {
+            conns,
+            pending,
+            shared,
+            ..
+        } = &mut self.table;
+        for (key, conn) in conns.iter_mut() {
+            let Some(deadline) = conn.setup_deadline() else {
+                continue;
+            };
+            if conn.flags.dead {
+                continue;
+            }
+            if deadline <= now {
+                let late_header = Error::Proxy(format!(
+                    "no complete PROXY header within {:?}",
+                    header_timeout.unwrap_or_default()
+                ));
+                #[cfg(feature = "tls")]
+                let what = if conn.proxy.as_ref().is_some_and(|p| p.header.is_none()) {
+                    late_header
+                } else {
+                    Error::Tls("the TLS handshake did not finish in time".into())
+                };
+                #[cfg(not(feature = "tls"))]
+                let what = late_header;
+                shared.report(conn.peer, &what);
+                pending.doom(conn, key);
+            } else {
+                next = Some(next.map_or(deadline, |at| at.min(deadline)));
+            }
+        }
+        self.setup_scan_at = next.map(|at| at.max(now + SETUP_SCAN_INTERVAL));
         self.settle();
     }
 

@@ -181,9 +181,12 @@ mod handler;
 mod lifecycle;
 mod lines;
 mod mode;
+mod proxy;
 mod server;
 mod stats;
 mod table;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub use context::{ConnectionId, Context};
 pub use handler::EventHandler;

@@ -109,7 +109,9 @@ impl<H: EventHandler> ServerBuilder<Tcp, EventLoop<H>, H> {
     ///
     /// A read never takes more than the room left below the limit, so a handler that
     /// replies with no more bytes than it reads (an echo) never has more than this queued,
-    /// however slowly its client reads. Line handlers can be over by one line.
+    /// however slowly its client reads. Line handlers can be over by one line; with TLS
+    /// the queue holds encrypted bytes and can be over by one TLS record (16 KiB), which
+    /// a read may complete.
     pub fn output_limit(mut self, bytes: usize) -> Self {
         self.mode.config.output_limit = bytes.max(1);
         self

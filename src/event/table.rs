@@ -103,7 +103,8 @@ impl Pending {
         data: &[u8],
         relay: bool,
     ) -> bool {
-        if conn.flags.dead || conn.flags.closing {
+        // A connection still in its TLS handshake is not there yet for the handlers.
+        if conn.flags.dead || conn.flags.closing || !conn.is_established() {
             return false;
         }
         if data.is_empty() {
@@ -118,10 +119,27 @@ impl Pending {
             self.doom(conn, key);
             return false;
         }
+        let before = conn.out.len();
+        #[cfg(feature = "tls")]
+        if let Some(tls) = conn.tls.as_mut() {
+            // What is queued is what goes on the wire: the encrypted records.
+            tls.encrypt(data, &mut conn.out);
+            self.queued(shared, conn, key, before);
+            return true;
+        }
         conn.out.push(data);
-        shared.counters.queued(data.len(), conn.out.len());
-        self.mark_dirty(conn, key);
+        self.queued(shared, conn, key, before);
         true
+    }
+
+    /// Counts what was added to `conn`'s queue since it was `before` long, and has it
+    /// flushed.
+    pub(crate) fn queued(&mut self, shared: &Shared, conn: &mut Conn, key: usize, before: usize) {
+        let after = conn.out.len();
+        if after > before {
+            shared.counters.queued(after - before, after);
+            self.mark_dirty(conn, key);
+        }
     }
 }
 

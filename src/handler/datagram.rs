@@ -8,6 +8,7 @@ use std::os::unix::net::UnixDatagram;
 use std::sync::Arc;
 
 use super::RequestHandler;
+use crate::server::DatagramReceiver;
 use crate::{Address, ServerInfo};
 
 /// The server's datagram socket, shared by every request (Python's `self.socket`).
@@ -53,12 +54,32 @@ impl DatagramSocket {
         }
     }
 
-    /// Receives one datagram into `buf` without blocking.
-    pub(crate) fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, Address)> {
+    /// Receives one datagram without blocking into `buf`, which it replaces; at most `max`
+    /// bytes are kept (a longer datagram is cut to `max`).
+    pub(crate) fn recv_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<Address> {
+        buf.clear();
+        buf.reserve(max);
         match self {
-            DatagramSocket::Udp(s) => s.recv_from(buf).map(|(n, a)| (n, Address::Inet(a))),
+            DatagramSocket::Udp(s) => {
+                // Into the spare capacity: a reused buffer is never zero-filled first.
+                let spare = &mut buf.spare_capacity_mut()[..max];
+                let (n, from) = socket2::SockRef::from(s).recv_from(spare)?;
+                // SAFETY: recv_from initialised the first `n` bytes of the spare capacity
+                // (a datagram longer than it is cut, so n <= max).
+                unsafe { buf.set_len(n.min(max)) };
+                from.as_socket().map(Address::Inet).ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidData, "a datagram from a non-IP peer")
+                })
+            }
             #[cfg(unix)]
-            DatagramSocket::Unix(s) => s.recv_from(buf).map(|(n, a)| (n, Address::Unix(a))),
+            DatagramSocket::Unix(s) => {
+                // std's recv_from is the one that gives unnamed peers an address.
+                buf.resize(max, 0);
+                let received = s.recv_from(buf);
+                let (n, from) = received.inspect_err(|_| buf.clear())?;
+                buf.truncate(n);
+                Ok(Address::Unix(from))
+            }
         }
     }
 
@@ -84,22 +105,23 @@ pub struct DatagramRequest {
     pub wfile: Vec<u8>,
     /// Who sent the packet (Python's `client_address`).
     pub client_address: Address,
-    socket: Arc<DatagramSocket>,
+    receiver: Arc<DatagramReceiver>,
     server: Arc<ServerInfo>,
 }
 
 impl DatagramRequest {
     pub(crate) fn new(
         packet: Vec<u8>,
+        reply: Vec<u8>,
         client_address: Address,
-        socket: Arc<DatagramSocket>,
+        receiver: Arc<DatagramReceiver>,
         server: Arc<ServerInfo>,
     ) -> Self {
         DatagramRequest {
             rfile: Cursor::new(packet),
-            wfile: Vec::new(),
+            wfile: reply,
             client_address,
-            socket,
+            receiver,
             server,
         }
     }
@@ -111,7 +133,7 @@ impl DatagramRequest {
 
     /// The server's socket, to send more than one datagram (Python's `request[1]`).
     pub fn socket(&self) -> &DatagramSocket {
-        &self.socket
+        &self.receiver.socket
     }
 
     /// The server this request came to: its address and a shutdown handle.
@@ -124,8 +146,17 @@ impl DatagramRequest {
         if self.wfile.is_empty() {
             return Ok(());
         }
-        self.socket.send_to(&self.wfile, &self.client_address)?;
+        self.receiver
+            .socket
+            .send_to(&self.wfile, &self.client_address)?;
         Ok(())
+    }
+
+    /// Gives the packet's and the reply's buffers back for the next datagram.
+    pub(crate) fn recycle(&mut self) {
+        let packet = std::mem::take(self.rfile.get_mut());
+        let reply = std::mem::take(&mut self.wfile);
+        self.receiver.recycle(packet, reply);
     }
 }
 

@@ -94,11 +94,24 @@ where
 pub fn default_handle_error(client: &Address, err: &Error) {
     if client_went_away(err) {
         log::debug!("client {client} went away: {err}");
+    } else if is_refused_setup(err) {
+        // Scanners, plaintext clients on a TLS port, a connection without its PROXY
+        // header: worth a line, not an alarm.
+        log::info!("client {client}: {err}");
     } else if log::max_level() == log::LevelFilter::Off {
         eprintln!("error processing request from {client}: {err}");
     } else {
         log::error!("error processing request from {client}: {err}");
     }
+}
+
+/// A connection closed before its handler ran: a failed TLS handshake or PROXY header.
+fn is_refused_setup(err: &Error) -> bool {
+    #[cfg(feature = "tls")]
+    if matches!(err, Error::Tls(_)) {
+        return true;
+    }
+    matches!(err, Error::Proxy(_))
 }
 
 /// A reset or a broken pipe: the client left, which is how connections end.

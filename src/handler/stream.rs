@@ -20,6 +20,13 @@ use crate::{Address, ServerInfo};
 #[derive(Debug)]
 pub(crate) struct Stream {
     pub(crate) connection: Connection,
+    /// The TLS session, on a TLS server: reads and writes go through it.
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsSession>,
+    /// The connection's read timeout, which a TLS read waits with (a plain read has the
+    /// socket's).
+    #[cfg(feature = "tls")]
+    read_timeout: Option<std::time::Duration>,
     /// Whether a byte has come from the client yet: a connection that has none is not
     /// ended at the very start of a graceful stop (its request may be on its way).
     received: AtomicBool,
@@ -32,10 +39,69 @@ impl Stream {
     pub(crate) fn new(connection: Connection, wbufsize: usize) -> Self {
         Stream {
             connection,
+            #[cfg(feature = "tls")]
+            tls: None,
+            #[cfg(feature = "tls")]
+            read_timeout: None,
             received: AtomicBool::new(false),
             pending: Mutex::new(Vec::new()),
             wbufsize,
         }
+    }
+
+    /// The stream of a TLS connection whose handshake is done.
+    #[cfg(feature = "tls")]
+    pub(crate) fn with_tls(
+        mut self,
+        session: crate::tls::TlsSession,
+        read_timeout: Option<std::time::Duration>,
+    ) -> Self {
+        self.tls = Some(session);
+        self.read_timeout = read_timeout;
+        self
+    }
+
+    /// The TLS session's details, on a TLS connection.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_info(&self) -> Option<&crate::tls::TlsInfo> {
+        self.tls.as_ref().map(crate::tls::TlsSession::info)
+    }
+
+    /// Whether bytes written to the socket itself reach the client as they are (no TLS
+    /// in between): a file can then be sent without copying it through user space.
+    pub(crate) fn is_plain(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_none();
+        #[cfg(not(feature = "tls"))]
+        return true;
+    }
+
+    /// Reads into the spare capacity of `buf`, at most `max` bytes, through TLS if any.
+    fn read_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.read(&self.connection, buf, max, self.read_timeout);
+        }
+        crate::sys::read_into_spare(self.connection.as_raw_fd(), buf, max)
+    }
+
+    /// Writes every slice, in order, through TLS if any.
+    fn write_slices(&self, slices: &[&[u8]]) -> io::Result<()> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.write_all(&self.connection, slices);
+        }
+        write_all_slices(&self.connection, slices)
+    }
+
+    /// Ends what this side sends: TLS's close_notify, then the socket's write half.
+    pub(crate) fn end_writes(&self) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            tls.close(&self.connection);
+        }
+        // ENOTCONN when the client already went away: nothing to report.
+        let _ = self.connection.shutdown(std::net::Shutdown::Write);
     }
 
     /// Whether the client has sent anything yet.
@@ -54,7 +120,7 @@ impl Stream {
         if pending.is_empty() {
             return Ok(());
         }
-        let sent = (&self.connection).write_all(&pending);
+        let sent = self.write_slices(&[&pending]);
         sent_out(&mut pending);
         sent
     }
@@ -63,7 +129,7 @@ impl Stream {
     /// connection (a relay's writer). The lock keeps the two from interleaving bytes.
     pub(crate) fn send(&self, data: &[u8]) -> io::Result<()> {
         let mut pending = self.pending();
-        let sent = write_all_slices(&self.connection, &[&pending, data]);
+        let sent = self.write_slices(&[&pending, data]);
         sent_out(&mut pending);
         sent
     }
@@ -82,7 +148,7 @@ impl Stream {
         let mut slices = Vec::with_capacity(data.len() + 1);
         slices.push(&pending[..]);
         slices.extend_from_slice(data);
-        let sent = write_all_slices(&self.connection, &slices);
+        let sent = self.write_slices(&slices);
         drop(slices);
         sent_out(&mut pending);
         sent
@@ -146,7 +212,7 @@ impl SocketReader {
 impl Read for SocketReader {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         // A large read with nothing buffered goes straight to the socket.
-        if self.pos == self.buf.len() && out.len() >= self.capacity {
+        if self.pos == self.buf.len() && out.len() >= self.capacity && self.stream.is_plain() {
             self.stream.flush()?;
             return (&self.stream.connection).read(out);
         }
@@ -166,11 +232,7 @@ impl BufRead for SocketReader {
                 self.buf.reserve_exact(self.capacity);
             }
             loop {
-                match crate::sys::read_into_spare(
-                    self.stream.connection.as_raw_fd(),
-                    &mut self.buf,
-                    self.capacity,
-                ) {
+                match self.stream.read_into(&mut self.buf, self.capacity) {
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                     other => {
                         if other? > 0 && !self.stream.received.load(Ordering::Relaxed) {
@@ -236,6 +298,8 @@ pub struct StreamRequest {
     stream: Arc<Stream>,
     server: Arc<ServerInfo>,
     registration: u64,
+    /// The PROXY header the connection began with (with `proxy_protocol`).
+    pub(crate) proxy_header: Option<Box<crate::proxy::ProxyHeader>>,
 }
 
 impl StreamRequest {
@@ -260,6 +324,7 @@ impl StreamRequest {
             stream,
             server,
             registration,
+            proxy_header: None,
         }
     }
 
@@ -280,6 +345,20 @@ impl StreamRequest {
     /// The server this request came to: its address and a shutdown handle.
     pub fn server(&self) -> &ServerInfo {
         &self.server
+    }
+
+    /// The PROXY protocol header the connection began with, on a server with
+    /// [`proxy_protocol`](crate::ServerBuilder::proxy_protocol): the balancer's address,
+    /// the TLVs. (Its source is already [`client_address`](Self::client_address).)
+    pub fn proxy_header(&self) -> Option<&crate::proxy::ProxyHeader> {
+        self.proxy_header.as_deref()
+    }
+
+    /// The TLS session (the server name the client asked for, the ALPN protocol, the
+    /// client's certificate), on a TLS server; `None` on a plain connection.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::tls::TlsInfo> {
+        self.stream.tls_info()
     }
 
     /// Sends what `wfile` holds after the handler's `finish`, as Python's

@@ -183,6 +183,14 @@ where
     fn refuse(incoming: StreamIncoming) {
         K::refuse(incoming);
     }
+
+    fn has_preamble(options: &Arc<HttpOptions>) -> bool {
+        K::has_preamble(&options.stream)
+    }
+
+    fn preamble(incoming: &mut StreamIncoming, options: &Arc<HttpOptions>) -> Result<()> {
+        K::preamble(incoming, &options.stream)
+    }
 }
 
 impl<K> StreamOptionsOf for Http<K>

@@ -64,8 +64,8 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         let mut events = Events::with_capacity(4);
         let mut backoff = Backoff::default();
         while !self.core.shutdown.is_requested() {
-            let deadline = Some(Instant::now() + self.serve.poll_interval);
-            let next = self.next_request(&mut serving.poll, &mut events, &mut backoff, deadline)?;
+            let until = Until::Interval(self.serve.poll_interval);
+            let next = self.next_request(&mut serving.poll, &mut events, &mut backoff, until)?;
             if let Some(incoming) = next {
                 self.process(incoming);
             }
@@ -88,7 +88,8 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         let mut events = Events::with_capacity(4);
         let deadline = self.serve.timeout.map(|t| Instant::now() + t);
         let mut backoff = Backoff::default();
-        match self.next_request(&mut poll, &mut events, &mut backoff, deadline)? {
+        let until = Until::Deadline(deadline);
+        match self.next_request(&mut poll, &mut events, &mut backoff, until)? {
             Some(incoming) => {
                 self.process(incoming);
                 Ok(true)
@@ -147,7 +148,10 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
     /// Python's `verify_request` + `process_request`.
     fn process(&self, incoming: K::Incoming) {
         let request = Request::new(incoming, &self.shared);
-        if self.shared.factory.verify_request(request.client_address()) {
+        // With a PROXY header the real client is known only once it is read, where the
+        // request runs: `verify_request` runs there then.
+        let verified_later = K::has_preamble(&self.shared.context.options);
+        if verified_later || self.shared.factory.verify_request(request.client_address()) {
             let listener = K::LISTENS.then(|| self.core.raw_fd());
             self.mode.process_request(request, listener);
         } else {
@@ -156,7 +160,7 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         }
     }
 
-    /// Waits until the mode can take a request and one arrives, or until `deadline` or a
+    /// Waits until the mode can take a request and one arrives, or until `until` or a
     /// shutdown request (then `None`).
     ///
     /// The socket is registered edge-triggered, so it is always read until `WouldBlock`
@@ -166,13 +170,14 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         poll: &mut Poll,
         events: &mut Events,
         backoff: &mut Backoff,
-        deadline: Option<Instant>,
+        until: Until,
     ) -> Result<Option<K::Incoming>> {
+        let mut resolved = None;
         loop {
             if self.core.shutdown.is_requested() {
                 return Ok(None);
             }
-            let mut wait_until = deadline;
+            let mut pause = None;
             if self.mode.has_capacity() {
                 match self.core.socket.accept() {
                     Ok(incoming) => {
@@ -182,14 +187,16 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
                     Err(err) => match classify(&err) {
                         AcceptError::WouldBlock => {}
                         AcceptError::Transient => continue,
-                        AcceptError::OutOfResources => {
-                            let pause = backoff.pause(&err);
-                            wait_until = Some(deadline.map_or(pause, |d| d.min(pause)));
-                        }
+                        AcceptError::OutOfResources => pause = Some(backoff.pause(&err)),
                         AcceptError::Fatal => return Err(err.into()),
                     },
                 }
             }
+            let deadline = *resolved.get_or_insert_with(|| until.deadline());
+            let wait_until = match (deadline, pause) {
+                (Some(d), Some(p)) => Some(d.min(p)),
+                (d, p) => d.or(p),
+            };
             let timeout = match wait_until {
                 Some(at) => match at.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => Some(left),
@@ -207,6 +214,25 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(err.into()),
             }
+        }
+    }
+}
+
+/// When [`next_request`](Server::next_request) stops waiting.
+#[derive(Debug, Clone, Copy)]
+enum Until {
+    /// `poll_interval` after it starts to wait: the clock is read only when there is
+    /// nothing to take at once, so a busy server reads no clock per request.
+    Interval(Duration),
+    /// A deadline (`None`: none).
+    Deadline(Option<Instant>),
+}
+
+impl Until {
+    fn deadline(self) -> Option<Instant> {
+        match self {
+            Until::Interval(interval) => Some(Instant::now() + interval),
+            Until::Deadline(deadline) => deadline,
         }
     }
 }

@@ -209,6 +209,25 @@ impl<K: SocketKind, M: Blocking, H> ServerBuilder<K, M, H> {
 }
 
 impl<K: StreamKind, M, H> ServerBuilder<K, M, H> {
+    /// Serves TLS with `config` (feature `tls`): every connection's handshake runs where
+    /// its request runs (never on a concurrent server's accept loop) within the
+    /// configuration's handshake timeout, and the handler reads and writes plaintext as
+    /// without TLS. See [`tls`](crate::tls).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: crate::tls::TlsConfig) -> Self {
+        K::stream_options(&mut self.options).tls = Some(config);
+        self
+    }
+
+    /// Expects a PROXY protocol header (v1 or v2) at the start of every connection, from
+    /// the balancers `config` trusts; its source address becomes the client's. Read
+    /// before the TLS handshake when both are on, where the request runs. See
+    /// [`proxy`](crate::proxy).
+    pub fn proxy_protocol(mut self, config: crate::proxy::ProxyProtocol) -> Self {
+        K::stream_options(&mut self.options).proxy = Some(config);
+        self
+    }
+
     /// Sets `TCP_NODELAY` on each connection. Default `false` (on for the HTTP servers).
     pub fn disable_nagle_algorithm(mut self, disable: bool) -> Self {
         K::stream_options(&mut self.options).disable_nagle_algorithm = disable;

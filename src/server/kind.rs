@@ -111,6 +111,19 @@ mod imp {
         );
         /// Closes a request whose handler never ran.
         fn refuse(incoming: Self::Incoming);
+
+        /// Whether requests start with something that says who the client is (a PROXY
+        /// header): then `verify_request` waits for [`preamble`](Self::preamble), which
+        /// runs where the request runs, not on the accept loop.
+        fn has_preamble(_options: &Self::Options) -> bool {
+            false
+        }
+
+        /// Reads the preamble; the incoming request's client address becomes the one
+        /// it names.
+        fn preamble(_incoming: &mut Self::Incoming, _options: &Self::Options) -> Result<()> {
+            Ok(())
+        }
     }
 
     /// A kind whose options hold stream options.

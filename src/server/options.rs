@@ -63,6 +63,9 @@ pub struct StreamOptions {
     pub(crate) wbufsize: usize,
     pub(crate) timeout: Option<Duration>,
     pub(crate) disable_nagle_algorithm: bool,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<crate::tls::TlsConfig>,
+    pub(crate) proxy: Option<crate::proxy::ProxyProtocol>,
 }
 
 /// Default [`ServerBuilder::rbufsize`](crate::ServerBuilder::rbufsize).
@@ -80,6 +83,9 @@ impl Default for StreamOptions {
             wbufsize: DEFAULT_WBUFSIZE,
             timeout: None,
             disable_nagle_algorithm: false,
+            #[cfg(feature = "tls")]
+            tls: None,
+            proxy: None,
         }
     }
 }

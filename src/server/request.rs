@@ -59,9 +59,25 @@ impl<K: SocketKind, H: RequestHandler<K::Request>> Request<K, H> {
     /// Runs the handler (Python's `finish_request`, then `shutdown_request`). Every error
     /// and panic goes to `handle_error`; nothing escapes.
     pub(crate) fn run(self) {
-        let Request { incoming, shared } = self;
-        let address = K::client_address(&incoming).clone();
+        let Request {
+            mut incoming,
+            shared,
+        } = self;
+        let mut address = K::client_address(&incoming).clone();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            if K::has_preamble(&shared.context.options) {
+                if let Err(err) = K::preamble(&mut incoming, &shared.context.options) {
+                    shared.report(&address, &err);
+                    K::refuse(incoming);
+                    return;
+                }
+                address = K::client_address(&incoming).clone();
+                if !shared.factory.verify_request(&address) {
+                    log::debug!("verify_request refused {address}");
+                    K::refuse(incoming);
+                    return;
+                }
+            }
             let mut report = |err: Error| shared.report(&address, &err);
             match K::open(incoming, &shared.context) {
                 Ok(mut request) => {

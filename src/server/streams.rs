@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::kind::RequestContext;
 use super::options::StreamOptions;
 use crate::handler::Stream;
+use crate::proxy::ProxyHeader;
 use crate::{Address, Connection, Error, Result, StreamRequest};
 
 /// An accepted stream connection.
@@ -16,11 +17,40 @@ use crate::{Address, Connection, Error, Result, StreamRequest};
 pub struct StreamIncoming {
     pub(crate) connection: Connection,
     pub(crate) client_address: Address,
+    /// The PROXY header, once read.
+    pub(crate) proxy_header: Option<Box<ProxyHeader>>,
 }
 
 impl StreamIncoming {
+    pub(crate) fn new(connection: Connection, client_address: Address) -> Self {
+        StreamIncoming {
+            connection,
+            client_address,
+            proxy_header: None,
+        }
+    }
+
     pub(crate) fn fd(&self) -> RawFd {
         self.connection.as_raw_fd()
+    }
+
+    /// Whether a PROXY header comes first.
+    pub(crate) fn has_preamble(options: &StreamOptions) -> bool {
+        options.proxy.is_some()
+    }
+
+    /// Reads the PROXY header; its source becomes the client address (a `LOCAL` or
+    /// `UNKNOWN` header keeps the socket's peer).
+    pub(crate) fn read_preamble(&mut self, options: &StreamOptions) -> Result<()> {
+        let Some(config) = &options.proxy else {
+            return Ok(());
+        };
+        let header = crate::proxy::read_header(&self.connection, &self.client_address, config)?;
+        if let Some(source) = header.source {
+            self.client_address = Address::Inet(source);
+        }
+        self.proxy_header = Some(Box::new(header));
+        Ok(())
     }
 
     /// Applies the per-connection options and registers the connection, so closing the
@@ -40,15 +70,29 @@ impl StreamIncoming {
                 tcp.set_nodelay(true)?;
             }
         }
-        let stream = Arc::new(Stream::new(connection, options.wbufsize));
+        let stream = Stream::new(connection, options.wbufsize);
+        #[cfg(feature = "tls")]
+        let stream = match &options.tls {
+            Some(config) => {
+                let session = crate::tls::TlsSession::handshake(&stream.connection, config)?;
+                // The handshake set timeouts of its own.
+                stream.connection.set_read_timeout(options.timeout)?;
+                stream.connection.set_write_timeout(options.timeout)?;
+                stream.with_tls(session, options.timeout)
+            }
+            None => stream,
+        };
+        let stream = Arc::new(stream);
         let registration = context.connections.register(&stream);
-        Ok(StreamRequest::new(
+        let mut request = StreamRequest::new(
             stream,
             self.client_address,
             options.rbufsize,
             Arc::clone(&context.server),
             registration,
-        ))
+        );
+        request.proxy_header = self.proxy_header;
+        Ok(request)
     }
 
     /// Closes a connection whose handler never ran: the client reads end-of-file.
@@ -66,8 +110,7 @@ pub(crate) fn end<O>(
 ) {
     request.flush_after_finish();
     context.connections.remove(request.registration());
-    // ENOTCONN when the client already went away: nothing to report.
-    let _ = request.connection().shutdown(Shutdown::Write);
+    request.stream().end_writes();
 }
 
 impl AsRef<StreamOptions> for StreamOptions {

@@ -63,10 +63,10 @@ impl Kind for Tcp {
         // BSDs hand out connections with the listener's O_NONBLOCK; handlers block.
         #[cfg(not(target_os = "linux"))]
         stream.set_nonblocking(false)?;
-        Ok(StreamIncoming {
-            connection: Connection::Tcp(stream),
-            client_address: Address::Inet(addr),
-        })
+        Ok(StreamIncoming::new(
+            Connection::Tcp(stream),
+            Address::Inet(addr),
+        ))
     }
 
     fn raw_fd(&self) -> RawFd {
@@ -105,6 +105,14 @@ impl Kind for Tcp {
 
     fn refuse(incoming: StreamIncoming) {
         incoming.refuse();
+    }
+
+    fn has_preamble(options: &StreamOptions) -> bool {
+        StreamIncoming::has_preamble(options)
+    }
+
+    fn preamble(incoming: &mut StreamIncoming, options: &StreamOptions) -> Result<()> {
+        incoming.read_preamble(options)
     }
 }
 

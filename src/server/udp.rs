@@ -17,7 +17,7 @@ use crate::{Address, DatagramRequest, Error, Result};
 /// The UDP socket kind: requests are datagrams.
 #[derive(Debug)]
 pub struct Udp {
-    receiver: DatagramReceiver,
+    receiver: std::sync::Arc<DatagramReceiver>,
     local_addr: SocketAddr,
 }
 

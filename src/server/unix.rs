@@ -86,10 +86,10 @@ impl Kind for Unix {
         let (stream, addr) = self.listener.accept()?;
         #[cfg(not(target_os = "linux"))]
         stream.set_nonblocking(false)?;
-        Ok(StreamIncoming {
-            connection: Connection::Unix(stream),
-            client_address: Address::Unix(addr),
-        })
+        Ok(StreamIncoming::new(
+            Connection::Unix(stream),
+            Address::Unix(addr),
+        ))
     }
 
     fn raw_fd(&self) -> RawFd {
@@ -133,6 +133,14 @@ impl Kind for Unix {
     fn refuse(incoming: StreamIncoming) {
         incoming.refuse();
     }
+
+    fn has_preamble(options: &StreamOptions) -> bool {
+        StreamIncoming::has_preamble(options)
+    }
+
+    fn preamble(incoming: &mut StreamIncoming, options: &StreamOptions) -> Result<()> {
+        incoming.read_preamble(options)
+    }
 }
 
 impl StreamOptionsOf for Unix {
@@ -157,7 +165,7 @@ impl<P: AsRef<Path>> BindTo<P> for Unix {
 /// The Unix datagram socket kind: a datagram socket bound to a path.
 #[derive(Debug)]
 pub struct UnixDgram {
-    receiver: DatagramReceiver,
+    receiver: std::sync::Arc<DatagramReceiver>,
     local_addr: SocketAddr,
     _path: OwnedPath,
 }

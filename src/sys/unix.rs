@@ -77,6 +77,15 @@ pub(crate) fn read_into_spare(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::R
     Ok(n)
 }
 
+/// Receives into `buf` without blocking (`WouldBlock` when nothing is there); with
+/// `peek`, leaves the bytes queued for the next receive.
+pub(crate) fn recv_now(fd: RawFd, buf: &mut [u8], peek: bool) -> io::Result<usize> {
+    let flags = libc::MSG_DONTWAIT | if peek { libc::MSG_PEEK } else { 0 };
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes; `recv` writes at most that.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), flags) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
 /// The value written to stop a loop; plain wake-ups write 1. An eventfd adds what is
 /// written, so one read tells a stop (a sum this large) from wake-ups.
 #[cfg(any(target_os = "linux", target_os = "android"))]

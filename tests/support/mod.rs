@@ -27,6 +27,9 @@ pub mod http_app;
 #[cfg(feature = "http")]
 pub mod mjpeg;
 pub mod programs;
+pub mod proxy;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod tmux;
 
 /// Every blocking client call in the tests gives up after this long.
@@ -63,6 +66,16 @@ pub fn queued(stream: &TcpStream) -> usize {
     // SAFETY: FIONREAD writes one c_int through the pointer, which is valid.
     let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::FIONREAD, &mut bytes) };
     assert_eq!(rc, 0, "FIONREAD");
+    bytes as usize
+}
+
+/// Bytes written to `stream` that its peer's kernel has not yet acknowledged (0: the
+/// peer has received everything sent, whether or not it has read it).
+pub fn unacknowledged(stream: &TcpStream) -> usize {
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: TIOCOUTQ writes one c_int through the pointer, which is valid.
+    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut bytes) };
+    assert_eq!(rc, 0, "TIOCOUTQ");
     bytes as usize
 }
 

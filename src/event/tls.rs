@@ -1,0 +1,244 @@
+//! TLS in the event loop: rustls' state machine driven without blocking. Bytes the loop
+//! reads go in (`receive`), plaintext comes out for the handler (`plaintext`), what a
+//! callback sends is encrypted into the connection's write queue (`encrypt`), and what
+//! rustls owes the client (handshake messages, alerts, close_notify) is queued as well
+//! (`owed`). The handshake is bounded by the configuration's timeout, which the loop
+//! enforces with `deadline`; `on_connect` runs once it is done.
+
+use std::io::{self, Read, Write};
+use std::time::Instant;
+
+use rustls::ServerConnection;
+
+use super::connection::WriteQueue;
+use super::event_loop::{invoke, Loop, READ_BUFFER};
+use super::table::Table;
+use super::EventHandler;
+use crate::tls::{TlsConfig, TlsInfo};
+use crate::Error;
+
+/// The loop's TLS state.
+#[derive(Debug, Default)]
+pub(crate) struct LoopTls {
+    /// Decrypted input is handed to the handlers from here: one buffer for the loop, as
+    /// the read buffer is, made on the first TLS connection.
+    plain_buf: Vec<u8>,
+}
+
+impl<H: EventHandler> Loop<H> {
+    /// Gives a new connection its TLS session, when the server has a configuration; the
+    /// handshake has `deadline` to finish. Returns false when the session could not start
+    /// (reported, and the connection closed).
+    pub(super) fn start_tls(&mut self, key: usize) -> bool {
+        let Some(config) = &self.shared.context.options.tls else {
+            return true;
+        };
+        let now = self.table.now;
+        match EventTls::new(config, now) {
+            Ok(tls) => {
+                self.note_setup_deadline(now + config.timeout());
+                self.table.conns[key].tls = Some(Box::new(tls));
+                true
+            }
+            Err(err) => {
+                self.table.fail(key, err);
+                false
+            }
+        }
+    }
+
+    /// Takes bytes `start..n` of the read buffer through `key`'s TLS session:
+    /// the handshake, then `on_connect`, then the plaintext to `on_data`, and the client's
+    /// close_notify to `on_eof`.
+    pub(super) fn receive_tls(&mut self, key: usize, start: usize, n: usize) {
+        let Loop {
+            table,
+            handlers,
+            read_buf,
+            tls: loop_tls,
+            ..
+        } = self;
+        if loop_tls.plain_buf.is_empty() {
+            loop_tls.plain_buf = vec![0; READ_BUFFER];
+        }
+        let plain_buf = &mut loop_tls.plain_buf;
+        let mut data = &read_buf[start..n];
+        while !data.is_empty() {
+            let Table {
+                conns,
+                pending,
+                shared,
+                ..
+            } = table;
+            let conn = &mut conns[key];
+            let Some(tls) = conn.tls.as_mut() else {
+                return;
+            };
+            let before = conn.out.len();
+            let received = tls.receive(&mut data, &mut conn.out);
+            pending.queued(shared, conn, key, before);
+            let established = match received {
+                Ok(established) => established,
+                Err(err) => {
+                    // The alert is worth a try: it tells the client what went wrong.
+                    let _ = conn.out.write_to(&mut conn.socket);
+                    table.fail(key, err);
+                    return;
+                }
+            };
+            let Some(handler) = handlers[key].as_mut() else {
+                return;
+            };
+            if established {
+                invoke(table, key, handler, |h, ctx| h.on_connect(ctx));
+            }
+            // Everything decrypted goes to the handler before more is taken.
+            loop {
+                let conn = &mut table.conns[key];
+                if conn.flags.dead || conn.flags.closing || conn.flags.read_closed {
+                    return;
+                }
+                let Some(tls) = conn.tls.as_mut() else {
+                    return;
+                };
+                match tls.plaintext(plain_buf) {
+                    Some(0) => break,
+                    Some(m) => invoke(table, key, handler, |h, ctx| {
+                        h.on_data(ctx, &plain_buf[..m])
+                    }),
+                    None => {
+                        conn.flags.read_closed = true;
+                        invoke(table, key, handler, |h, ctx| h.on_eof(ctx));
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One connection's TLS state.
+#[derive(Debug)]
+pub(crate) struct EventTls {
+    state: ServerConnection,
+    /// Until the handshake is done: when it must be.
+    pub(crate) deadline: Option<Instant>,
+    /// The session's details, once the handshake is done.
+    info: Option<TlsInfo>,
+    /// close_notify was queued.
+    closed: bool,
+}
+
+impl EventTls {
+    pub(crate) fn new(config: &TlsConfig, now: Instant) -> Result<Self, Error> {
+        let state = ServerConnection::new(config.current())
+            .map_err(|err| Error::Tls(format!("cannot start a TLS session: {err}")))?;
+        Ok(EventTls {
+            state,
+            deadline: Some(now + config.timeout()),
+            info: None,
+            closed: false,
+        })
+    }
+
+    /// Takes the TLS records at the front of `data` (as much as rustls buffers at once,
+    /// advancing `data`) and decrypts them; what rustls owes the client is queued on
+    /// `out`. Returns whether this completed the handshake. Take the plaintext out before
+    /// giving it more: rustls holds only so much of it.
+    ///
+    /// Fails when the bytes are not TLS (a plaintext or garbage client) or the handshake
+    /// is refused; the alert rustls owes is queued first.
+    pub(crate) fn receive(
+        &mut self,
+        data: &mut &[u8],
+        out: &mut WriteQueue,
+    ) -> Result<bool, Error> {
+        self.state
+            .read_tls(data)
+            .map_err(|err| Error::Tls(format!("reading TLS records: {err}")))?;
+        let processed = self.state.process_new_packets();
+        self.owed(out);
+        if let Err(err) = processed {
+            let what = if self.state.is_handshaking() {
+                "not a TLS handshake"
+            } else {
+                "bad TLS record"
+            };
+            return Err(Error::Tls(format!("{what}: {err}")));
+        }
+        if self.info.is_none() && !self.state.is_handshaking() {
+            self.deadline = None;
+            self.info = Some(crate::tls::info(&self.state));
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Whether the handshake is done (the handler may be told the connection is there).
+    pub(crate) fn is_established(&self) -> bool {
+        self.info.is_some()
+    }
+
+    pub(crate) fn info(&self) -> Option<&TlsInfo> {
+        self.info.as_ref()
+    }
+
+    /// Decrypted bytes, at most `buf.len()`: `Some(0)` when none wait, `None` once the
+    /// client has ended the stream (close_notify).
+    pub(crate) fn plaintext(&mut self, buf: &mut [u8]) -> Option<usize> {
+        match self.state.reader().read(buf) {
+            Ok(0) => None,
+            Ok(n) => Some(n),
+            Err(_) => Some(0), // WouldBlock: nothing decrypted waits
+        }
+    }
+
+    /// Encrypts `data` into the write queue.
+    pub(crate) fn encrypt(&mut self, mut data: &[u8], out: &mut WriteQueue) {
+        while !data.is_empty() {
+            match self.state.writer().write(data) {
+                Ok(0) | Err(_) => {
+                    // Its buffer is full: queue what it has encrypted, then go on.
+                    if !self.state.wants_write() {
+                        return;
+                    }
+                }
+                Ok(n) => data = &data[n..],
+            }
+            self.owed(out);
+        }
+        self.owed(out);
+    }
+
+    /// Queues what rustls has to send: encrypted data, handshake messages, alerts.
+    pub(crate) fn owed(&mut self, out: &mut WriteQueue) {
+        while self.state.wants_write() {
+            if self.state.write_tls(out).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Queues close_notify, once; returns whether it queued anything.
+    pub(crate) fn close(&mut self, out: &mut WriteQueue) -> bool {
+        if self.closed {
+            return false;
+        }
+        self.closed = true;
+        self.state.send_close_notify();
+        let before = out.len();
+        self.owed(out);
+        out.len() > before
+    }
+}
+
+impl Write for WriteQueue {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.push(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! [`TlsSession`]: one connection's TLS state for the blocking servers: the handshake
+//! (bounded by the handshake timeout), then reads and writes through rustls on the
+//! connection's blocking socket; and [`TlsInfo`], what a handler may read of the session.
+//!
+//! A connection's reader and writer may be on two threads (a relay writes to a client
+//! while its handler waits for input), and rustls keeps one state for both directions. So
+//! the state is behind a mutex that a reader never holds while it waits: it waits for the
+//! socket to be readable first, then locks, takes what has arrived and decrypts it.
+
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use rustls::ServerConnection;
+
+use super::TlsConfig;
+use crate::{Connection, Error};
+
+/// What a handler may read of a TLS session: [`StreamRequest::tls`](crate::StreamRequest::tls).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TlsInfo {
+    /// The server name the client asked for (SNI), if it sent one.
+    pub server_name: Option<String>,
+    /// The protocol agreed with ALPN, if any.
+    pub alpn_protocol: Option<Vec<u8>>,
+    /// The client's certificate chain, DER-encoded, its own certificate first (mutual
+    /// TLS); empty when it sent none.
+    pub peer_certificates: Vec<Vec<u8>>,
+    /// `"TLSv1.3"` or `"TLSv1.2"`.
+    pub protocol_version: &'static str,
+    /// The cipher suite, as rustls names it (`TLS13_AES_128_GCM_SHA256`, ...).
+    pub cipher_suite: String,
+}
+
+/// A connection's TLS state.
+#[derive(Debug)]
+pub(crate) struct TlsSession {
+    state: Mutex<ServerConnection>,
+    info: TlsInfo,
+}
+
+impl TlsSession {
+    /// Runs the handshake on `connection` (a blocking socket), within the configuration's
+    /// handshake timeout. A client that stalls, speaks plaintext or sends garbage fails
+    /// with an error that says so.
+    pub(crate) fn handshake(connection: &Connection, config: &TlsConfig) -> Result<Self, Error> {
+        let failed = |why: String| Error::Tls(why);
+        let mut state = ServerConnection::new(config.current())
+            .map_err(|err| failed(format!("cannot start a TLS session: {err}")))?;
+        let deadline = Instant::now() + config.timeout();
+        let mut io = connection;
+        while state.is_handshaking() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(failed(format!(
+                    "handshake not finished within {:?}",
+                    config.timeout()
+                )));
+            }
+            connection.set_read_timeout(Some(left)).map_err(Error::Io)?;
+            connection
+                .set_write_timeout(Some(left))
+                .map_err(Error::Io)?;
+            match state.complete_io(&mut io) {
+                Ok((0, 0)) if state.is_handshaking() => {
+                    return Err(failed("the client closed during the handshake".into()));
+                }
+                Ok(_) => {}
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(failed(format!(
+                        "handshake not finished within {:?}",
+                        config.timeout()
+                    )));
+                }
+                Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+                    // rustls answers with an alert; whatever it says is what went wrong.
+                    let _ = state.write_tls(&mut io);
+                    return Err(failed(format!("not a TLS handshake: {err}")));
+                }
+                Err(err) => return Err(Error::Io(err)),
+            }
+        }
+        let info = info(&state);
+        Ok(TlsSession {
+            state: Mutex::new(state),
+            info,
+        })
+    }
+
+    pub(crate) fn info(&self) -> &TlsInfo {
+        &self.info
+    }
+
+    fn state(&self) -> MutexGuard<'_, ServerConnection> {
+        // rustls leaves its state consistent between calls; a panic in a handler cannot
+        // happen while the lock is held (no handler code runs under it).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads plaintext into the spare capacity of `buf` (at most `max` bytes); 0 at the
+    /// end of the stream (the client's close_notify, or the socket's end). `timeout` is
+    /// the connection's read timeout.
+    pub(crate) fn read(
+        &self,
+        connection: &Connection,
+        buf: &mut Vec<u8>,
+        max: usize,
+        timeout: Option<Duration>,
+    ) -> io::Result<usize> {
+        loop {
+            {
+                let mut state = self.state();
+                let start = buf.len();
+                buf.resize(start + max, 0);
+                let read = state.reader().read(&mut buf[start..]);
+                match read {
+                    Ok(n) => {
+                        buf.truncate(start + n);
+                        return Ok(n);
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => buf.truncate(start),
+                    Err(err) => {
+                        buf.truncate(start);
+                        return Err(err);
+                    }
+                }
+            }
+            // Nothing decrypted waits: wait for the socket without holding the state.
+            let millis = timeout.map_or(-1, |t| {
+                i32::try_from(t.as_millis().max(1)).unwrap_or(i32::MAX)
+            });
+            if !crate::sys::wait_fd(connection.as_raw_fd(), libc::POLLIN, millis)? {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let mut state = self.state();
+            let mut io = connection;
+            let n = match state.read_tls(&mut io) {
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            };
+            if n == 0 {
+                return Ok(0); // the socket ended without close_notify
+            }
+            let processed = state.process_new_packets();
+            // An alert or a key update may be owed to the client.
+            while state.wants_write() {
+                state.write_tls(&mut io)?;
+            }
+            if let Err(err) = processed {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, err));
+            }
+        }
+    }
+
+    /// Encrypts and sends every slice.
+    pub(crate) fn write_all(&self, connection: &Connection, slices: &[&[u8]]) -> io::Result<()> {
+        let mut state = self.state();
+        let mut io = connection;
+        for slice in slices {
+            let mut rest = *slice;
+            while !rest.is_empty() {
+                // rustls takes what fits in its send buffer and encrypts it...
+                let taken = state.writer().write(rest)?;
+                rest = &rest[taken..];
+                // ...which goes to the socket before more is taken.
+                while state.wants_write() {
+                    state.write_tls(&mut io)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the client the stream ends (close_notify), before the socket's write half
+    /// is shut down.
+    pub(crate) fn close(&self, connection: &Connection) {
+        let mut state = self.state();
+        state.send_close_notify();
+        let mut io = connection;
+        while state.wants_write() {
+            if state.write_tls(&mut io).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// What a handler may ask of an established session.
+pub(crate) fn info(state: &ServerConnection) -> TlsInfo {
+    TlsInfo {
+        server_name: state.server_name().map(str::to_owned),
+        alpn_protocol: state.alpn_protocol().map(<[u8]>::to_vec),
+        peer_certificates: state
+            .peer_certificates()
+            .map(|chain| chain.iter().map(|cert| cert.to_vec()).collect())
+            .unwrap_or_default(),
+        protocol_version: match state.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
+            _ => "TLS",
+        },
+        cipher_suite: state
+            .negotiated_cipher_suite()
+            .map(|suite| format!("{:?}", suite.suite()))
+            .unwrap_or_default(),
+    }
+}
