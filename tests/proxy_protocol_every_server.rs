@@ -339,8 +339,11 @@ fn a_header_from_an_untrusted_source_is_refused() {
         serve_event_loop(only_elsewhere.clone()),
     ] {
         let mut stream = connect(addr);
-        stream.write_all(&v1(client(), addr)).unwrap();
-        stream.write_all(b"ping\n").unwrap();
+        // The server may refuse as soon as it has read the header, so the second write
+        // can meet a closed connection: what matters is that nothing comes back.
+        let mut request = v1(client(), addr);
+        request.extend_from_slice(b"ping\n");
+        let _ = stream.write_all(&request);
         assert!(closed_silently(stream));
         let peer = seen.reported("not a trusted PROXY protocol source");
         assert!(peer.to_string().starts_with("127.0.0.1:"));
