@@ -18,6 +18,8 @@ pub struct Config {
     pub burst_deadline: Duration,
     /// Connections held in the hold test.
     pub hold: usize,
+    /// Connections held in the many-connections hold test (event loops only).
+    pub hold_many: usize,
     /// How long the hold test holds them (each echoes once a second).
     pub hold_time: Duration,
     /// How long the hold test may take to open its connections.
@@ -78,6 +80,7 @@ impl Config {
             burst: number("BENCH_BURST", 1000),
             burst_deadline: secs("BENCH_BURST_DEADLINE", 10.0, 3.0),
             hold: number("BENCH_HOLD", if quick { 500 } else { 10_000 }),
+            hold_many: number("BENCH_HOLD_MANY", if quick { 2_000 } else { 100_000 }),
             hold_time: secs("BENCH_HOLD_SECONDS", 3.0, 2.0),
             hold_connect_deadline: secs("BENCH_HOLD_CONNECT_DEADLINE", 30.0, 10.0),
             only: list("BENCH_ONLY"),

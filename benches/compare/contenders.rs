@@ -49,6 +49,8 @@ pub struct Contender {
 
 /// Serves any number of connections at once.
 pub const TCP_CONCURRENT: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold];
+/// An event loop: everything, 100,000 held connections included.
+pub const TCP_EVENT: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold, HoldMany];
 /// A fixed pool: every ping-pong scenario fits it, holding 10,000 does not.
 pub const TCP_POOLED: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
 /// A process per connection: holding 10,000 processes is not what it is for.
@@ -133,7 +135,7 @@ pub fn all() -> Vec<Contender> {
             Crate,
             Some("mio-loop"),
             InBinary(servers::socketserver::tcp_event_bytes),
-            TCP_CONCURRENT,
+            TCP_EVENT,
         ),
         c(
             "ss-event-lines",
@@ -141,7 +143,7 @@ pub fn all() -> Vec<Contender> {
             Crate,
             Some("mio-loop"),
             InBinary(servers::socketserver::tcp_event_lines),
-            TCP_CONCURRENT,
+            TCP_EVENT,
         ),
         c(
             "ss-http",
@@ -190,7 +192,7 @@ pub fn all() -> Vec<Contender> {
             HandWritten,
             None,
             InBinary(servers::mio_echo::tcp),
-            TCP_CONCURRENT,
+            TCP_EVENT,
         ),
         c(
             "std-udp",
@@ -239,7 +241,7 @@ pub fn all() -> Vec<Contender> {
             Tokio,
             None,
             InBinary(servers::tokio_echo::tcp),
-            TCP_CONCURRENT,
+            TCP_EVENT,
         ),
         c(
             "tokio-udp",

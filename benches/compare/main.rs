@@ -68,7 +68,7 @@ fn run_cell(
         }
         Kind::UdpC1 | Kind::UdpC16 => loadgen::udp::run(addr, pid, conns, len, warmup, measure),
         Kind::Burst => loadgen::burst::run(addr, pid, conns, len, config.burst_deadline),
-        Kind::Hold => loadgen::hold::run(
+        Kind::Hold | Kind::HoldMany => loadgen::hold::run(
             addr,
             pid,
             conns,
@@ -197,10 +197,10 @@ fn run(config: Config) -> std::io::Result<()> {
     };
     eprintln!("compare: {pinning}");
     let fds = procstat::raise_fd_limit()?;
-    if (fds as usize) < config.hold + 100 {
+    let most_held = config.hold.max(config.hold_many);
+    if (fds as usize) < most_held + 100 {
         eprintln!(
-            "compare: open-file limit {fds} is below the hold test's {} connections",
-            config.hold
+            "compare: open-file limit {fds} is below the hold tests' {most_held} connections"
         );
     }
     let mut skipped = Vec::new();

@@ -159,6 +159,15 @@ pub fn raise_fd_limit() -> io::Result<u64> {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
             return Err(io::Error::last_os_error());
         }
+        // Root may raise the hard limit too: the many-connections hold needs 100,000
+        // descriptors in each process (the server inherits this limit).
+        let wanted = libc::rlimit {
+            rlim_cur: lim.rlim_max.max(1 << 18),
+            rlim_max: lim.rlim_max.max(1 << 18),
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0 {
+            return Ok(wanted.rlim_cur as u64);
+        }
         lim.rlim_cur = lim.rlim_max;
         if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
             return Err(io::Error::last_os_error());

@@ -49,7 +49,7 @@ fn ratio_text(r: Option<Ratio>) -> String {
 
 fn cost_header(kind: Kind) -> &'static str {
     match kind {
-        Kind::Hold => "RSS KiB/conn",
+        Kind::Hold | Kind::HoldMany => "RSS KiB/conn",
         _ => "CPU µs/rt",
     }
 }
@@ -91,7 +91,7 @@ pub fn markdown(cells: &[Cell], info: &RunInfo) -> String {
     for id in scenario_ids {
         let rows: Vec<&Cell> = cells.iter().filter(|c| c.scenario.id == id).collect();
         let scenario = &rows[0].scenario;
-        let extra = matches!(scenario.kind, Kind::Burst | Kind::Hold);
+        let extra = matches!(scenario.kind, Kind::Burst | Kind::Hold | Kind::HoldMany);
         let _ = writeln!(md, "## {} (`{}`)\n", scenario.title, scenario.id);
         let _ = write!(
             md,

@@ -22,6 +22,9 @@ pub enum Kind {
     Burst,
     /// Connections held open, each echoing about once a second.
     Hold,
+    /// The same with 100,000 connections: event loops only (a thread or a process per
+    /// connection is not what holds that many).
+    HoldMany,
     /// HTTP/1.1 keep-alive GETs of a small page (wrk).
     Http,
 }
@@ -108,6 +111,18 @@ pub fn all(config: &Config) -> Vec<Scenario> {
                 config.hold_time.as_secs_f64()
             ),
             config.hold,
+            64,
+        ),
+        Scenario::new(
+            Kind::HoldMany,
+            format!("hold-{}", config.hold_many),
+            format!(
+                "Hold many: {} connections from {} loopback source addresses, each echoes a 64-byte line about once a second for {:.0} s",
+                config.hold_many,
+                crate::loadgen::hold::sources_for(config.hold_many),
+                config.hold_time.as_secs_f64()
+            ),
+            config.hold_many,
             64,
         ),
         Scenario::new(
