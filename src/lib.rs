@@ -54,6 +54,10 @@
 //! - Run and stop: `serve_forever`, `handle_request`, [`ShutdownHandle`],
 //!   `close_connections`, `close_gracefully`, `run`; the [`Serve`] trait for code that
 //!   takes any server.
+//! - Secure and deploy: `ServerBuilder::tls` with a `tls::TlsConfig` (feature `tls`, on by
+//!   default: certificates, mutual TLS, rotation); [`ServerBuilder::proxy_protocol`] with a
+//!   [`proxy::ProxyProtocol`] (the real client behind HAProxy or nginx). Both work in every
+//!   mode and kind of stream server, the event loop and the HTTP layer included.
 //! - Share a list of clients: [`clients::Clients`] (the chat lectures).
 //! - Addresses and errors: [`Address`], [`Error`], [`Result`].
 //!

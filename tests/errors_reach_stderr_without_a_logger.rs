@@ -77,3 +77,26 @@ fn an_installed_logger_decides_for_itself() {
         "stderr was {stderr:?}"
     );
 }
+
+#[test]
+fn an_oversized_datagram_is_printed_when_no_logger_is_installed() {
+    if std::env::var_os(CHILD).is_some() {
+        let server = socketserver::UdpServer::builder()
+            .max_packet_size(100)
+            .bind("127.0.0.1:0", || {
+                |_: &mut socketserver::DatagramRequest| Ok(())
+            })
+            .unwrap();
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client
+            .send_to(&[b'x'; 101], server.local_addr().unwrap())
+            .unwrap();
+        assert!(server.handle_request().unwrap());
+        return;
+    }
+    let stderr = stderr_of_child("an_oversized_datagram_is_printed_when_no_logger_is_installed");
+    assert!(
+        stderr.contains("error processing request from 127.0.0.1:"),
+        "stderr was {stderr:?}"
+    );
+}

@@ -88,9 +88,12 @@ where
 /// Python prints a traceback to stderr for every error; here errors go to the log, and a
 /// client that simply went away (reset, broken pipe) is logged at debug level only.
 ///
-/// When the application has installed no logger, the error is printed on stderr instead,
-/// so it is never lost silently; an application that installs a logger (or overrides
-/// [`HandlerFactory::handle_error`]) decides for itself.
+/// When the application has installed no logger, a real error (a handler's failure or
+/// panic, a datagram too large) is printed on stderr instead, so it is never lost
+/// silently. What is routine on a server facing the network stays in the log only: a
+/// client that went away (debug) and a connection refused before its handler ran, such as
+/// a failed TLS handshake or a missing PROXY header (info). An application that installs a
+/// logger (or overrides [`HandlerFactory::handle_error`]) decides for itself.
 pub fn default_handle_error(client: &Address, err: &Error) {
     if client_went_away(err) {
         log::debug!("client {client} went away: {err}");
