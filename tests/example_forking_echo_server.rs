@@ -189,3 +189,16 @@ for sock in socks:
         );
     }
 }
+
+/// Forking from a process with other threads is unsafe, so the server must have none:
+/// not for signals, not for stopping.
+#[test]
+fn the_server_runs_on_one_thread() {
+    let server = ExampleServer::start("forking_echo_server", &[]);
+    let mut client = connect(server.addr);
+    assert_eq!(round_trip(&mut client, "Hello\n"), "Hello Client\n");
+    let threads = std::fs::read_dir(format!("/proc/{}/task", server.pid()))
+        .unwrap()
+        .count();
+    assert_eq!(threads, 1, "the forking server's threads");
+}

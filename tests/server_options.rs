@@ -169,3 +169,56 @@ fn allow_reuse_port_lets_two_servers_share_a_port() {
         "{err}"
     );
 }
+
+#[test]
+fn allow_reuse_port_lets_two_event_loops_share_a_port() {
+    use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
+
+    /// Answers every line with which of the two servers it is.
+    struct Name(&'static [u8]);
+    impl EventHandler for Name {
+        fn on_line(&mut self, ctx: &mut Context<'_>, _line: &[u8]) -> io::Result<()> {
+            ctx.send(self.0);
+            Ok(())
+        }
+    }
+
+    let first = EventLoopTcpServer::builder()
+        .allow_reuse_port(true)
+        .bind("127.0.0.1:0", || Name(b"first\n"))
+        .unwrap();
+    let addr = first.local_addr().unwrap();
+    let second = EventLoopTcpServer::builder()
+        .allow_reuse_port(true)
+        .bind(addr, || Name(b"second\n"))
+        .expect("SO_REUSEPORT allows a second listener");
+    let err = EventLoopTcpServer::builder()
+        .bind(addr, || Name(b"third\n"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Bind { source, .. } if source.kind() == io::ErrorKind::AddrInUse),
+        "{err}"
+    );
+    let (first, second) = (Arc::new(first), Arc::new(second));
+    let serving: Vec<Serving> = [&first, &second]
+        .into_iter()
+        .map(|server| {
+            let server = Arc::clone(server);
+            Serving::start(server.shutdown_handle(), move || server.serve_forever())
+        })
+        .collect();
+    // The kernel spreads connections over both listeners by their source port: within a
+    // few dozen, both must have answered.
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..64 {
+        let mut client = connect(addr);
+        seen.insert(round_trip(&mut client, "who\n"));
+        if seen.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 2, "both event loops served: {seen:?}");
+    for serving in serving {
+        serving.stop().unwrap();
+    }
+}
