@@ -10,13 +10,11 @@
 
 mod support;
 
-use std::fs::File;
-use std::io::{BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use support::example::{exit_within, wait_exit, ExampleServer};
+use support::example::{wait_exit, ExampleServer};
 use support::programs::{argv, python, require};
 use support::tls::{certs, Certs};
 
@@ -156,183 +154,197 @@ fn python_ssl_client_gets_its_lines_back() {
     assert_eq!(out, "TLSv1.3\nechoed\nclosed\n");
 }
 
-/// Runs curl with `args` and the CA; its stdout.
-fn curl(certs: &Certs, args: &[&str]) -> String {
-    let output = Command::new("curl")
-        .args(["--silent", "--show-error", "--max-time", "30", "--cacert"])
-        .arg(&certs.ca)
-        .args(args)
-        .output()
-        .expect("run curl");
-    assert!(output.status.success(), "curl {args:?}: {output:?}");
-    String::from_utf8(output.stdout).expect("UTF-8 from curl")
-}
+/// The MJPEG example (feature `http`) over HTTPS.
+#[cfg(feature = "http")]
+mod mjpeg_over_https {
+    use std::fs::File;
+    use std::io::BufReader;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
 
-#[test]
-fn curl_gets_the_mjpeg_page_and_frames_over_https() {
-    if !require("curl") {
-        return;
+    use super::{require, start_tls, support};
+    use crate::support::example::exit_within;
+    use crate::support::tls::{certs, Certs};
+
+    /// Runs curl with `args` and the CA; its stdout.
+    fn curl(certs: &Certs, args: &[&str]) -> String {
+        let output = Command::new("curl")
+            .args(["--silent", "--show-error", "--max-time", "30", "--cacert"])
+            .arg(&certs.ca)
+            .args(args)
+            .output()
+            .expect("run curl");
+        assert!(output.status.success(), "curl {args:?}: {output:?}");
+        String::from_utf8(output.stdout).expect("UTF-8 from curl")
     }
-    let certs = certs();
-    let server = start_tls(
-        "mjpeg_server",
-        &certs,
-        &["--width", "160", "--height", "120", "--fps", "20"],
-    );
-    // The certificate names localhost: curl is told where localhost is for this port, so
-    // it checks the name a user would type.
-    let port = server.addr.port();
-    let resolve = format!("localhost:{port}:127.0.0.1");
-    let base = format!("https://localhost:{port}");
 
-    let page = curl(
-        &certs,
-        &["--resolve", &resolve, "--location", &format!("{base}/")],
-    );
-    assert!(page.contains("<img src=\"stream.mjpg\""), "{page}");
+    #[test]
+    fn curl_gets_the_mjpeg_page_and_frames_over_https() {
+        if !require("curl") {
+            return;
+        }
+        let certs = certs();
+        let server = start_tls(
+            "mjpeg_server",
+            &certs,
+            &["--width", "160", "--height", "120", "--fps", "20"],
+        );
+        // The certificate names localhost: curl is told where localhost is for this port, so
+        // it checks the name a user would type.
+        let port = server.addr.port();
+        let resolve = format!("localhost:{port}:127.0.0.1");
+        let base = format!("https://localhost:{port}");
 
-    let mut stream = Command::new("curl")
-        .args(["--silent", "--no-buffer", "--include", "--max-time", "60"])
-        .arg("--cacert")
-        .arg(&certs.ca)
-        .args(["--resolve", &resolve])
-        .arg(format!("{base}/stream.mjpg"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run curl");
-    let mut reader = BufReader::new(stream.stdout.take().unwrap());
-    let head = support::http::read_head(&mut reader).unwrap();
-    assert_eq!(head.status, 200);
-    assert_eq!(
-        head.header("Content-Type"),
-        Some("multipart/x-mixed-replace; boundary=FRAME")
-    );
-    let frames: Vec<Vec<u8>> = (0..3)
-        .map(|_| {
-            let part = support::mjpeg::read_part(&mut reader, "FRAME").expect("a part");
-            assert_eq!(part.content_type, "image/jpeg");
-            part.body
-        })
-        .collect();
-    let _ = stream.kill();
-    let _ = stream.wait();
-    for frame in &frames {
+        let page = curl(
+            &certs,
+            &["--resolve", &resolve, "--location", &format!("{base}/")],
+        );
+        assert!(page.contains("<img src=\"stream.mjpg\""), "{page}");
+
+        let mut stream = Command::new("curl")
+            .args(["--silent", "--no-buffer", "--include", "--max-time", "60"])
+            .arg("--cacert")
+            .arg(&certs.ca)
+            .args(["--resolve", &resolve])
+            .arg(format!("{base}/stream.mjpg"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run curl");
+        let mut reader = BufReader::new(stream.stdout.take().unwrap());
+        let head = support::http::read_head(&mut reader).unwrap();
+        assert_eq!(head.status, 200);
+        assert_eq!(
+            head.header("Content-Type"),
+            Some("multipart/x-mixed-replace; boundary=FRAME")
+        );
+        let frames: Vec<Vec<u8>> = (0..3)
+            .map(|_| {
+                let part = support::mjpeg::read_part(&mut reader, "FRAME").expect("a part");
+                assert_eq!(part.content_type, "image/jpeg");
+                part.body
+            })
+            .collect();
+        let _ = stream.kill();
+        let _ = stream.wait();
+        for frame in &frames {
+            assert!(
+                support::mjpeg::is_complete_jpeg(frame),
+                "a part is not a whole JPEG"
+            );
+        }
         assert!(
-            support::mjpeg::is_complete_jpeg(frame),
-            "a part is not a whole JPEG"
+            frames.windows(2).all(|w| w[0] != w[1]),
+            "the stream repeats a frame"
         );
     }
-    assert!(
-        frames.windows(2).all(|w| w[0] != w[1]),
-        "the stream repeats a frame"
-    );
-}
 
-const WIDTH: usize = 320;
-const HEIGHT: usize = 240;
+    const WIDTH: usize = 320;
+    const HEIGHT: usize = 240;
 
-/// Loads `url` in a fresh headless Chromium profile that ignores certificate errors (the
-/// test CA is not in its store) and returns the screenshot's path.
-fn screenshot(chromium: &Path, url: &str, dir: &Path, name: &str) -> PathBuf {
-    let shot = dir.join(format!("{name}.png"));
-    let log = dir.join(format!("{name}.log"));
-    let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-            "--hide-scrollbars",
-            "--ignore-certificate-errors",
-            "--window-size=400,300",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.join(format!("{name}-profile")).display()
-        ))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(File::create(&log).expect("chromium log file"))
-        .spawn()
-        .expect("start chromium");
-    let status = exit_within(&mut child, Duration::from_secs(90));
-    let log = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(
-        status.is_some_and(|s| s.success()) && shot.exists(),
-        "chromium failed ({status:?}); its log:\n{log}"
-    );
-    shot
-}
+    /// Loads `url` in a fresh headless Chromium profile that ignores certificate errors (the
+    /// test CA is not in its store) and returns the screenshot's path.
+    fn screenshot(chromium: &Path, url: &str, dir: &Path, name: &str) -> PathBuf {
+        let shot = dir.join(format!("{name}.png"));
+        let log = dir.join(format!("{name}.log"));
+        let mut child = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+                "--hide-scrollbars",
+                "--ignore-certificate-errors",
+                "--window-size=400,300",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.join(format!("{name}-profile")).display()
+            ))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).expect("chromium log file"))
+            .spawn()
+            .expect("start chromium");
+        let status = exit_within(&mut child, Duration::from_secs(90));
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            status.is_some_and(|s| s.success()) && shot.exists(),
+            "chromium failed ({status:?}); its log:\n{log}"
+        );
+        shot
+    }
 
-/// RGB pixels of a PNG, with its width.
-fn decode_png(path: &Path) -> (Vec<[u8; 3]>, usize) {
-    let decoder = png::Decoder::new(BufReader::new(File::open(path).unwrap()));
-    let mut reader = decoder.read_info().expect("PNG header");
-    let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
-    let info = reader.next_frame(&mut buf).expect("PNG data");
-    let channels = info.color_type.samples();
-    assert_eq!(info.bit_depth, png::BitDepth::Eight);
-    let pixels = buf[..info.buffer_size()]
-        .chunks(channels)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect();
-    (pixels, info.width as usize)
-}
+    /// RGB pixels of a PNG, with its width.
+    fn decode_png(path: &Path) -> (Vec<[u8; 3]>, usize) {
+        let decoder = png::Decoder::new(BufReader::new(File::open(path).unwrap()));
+        let mut reader = decoder.read_info().expect("PNG header");
+        let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
+        let info = reader.next_frame(&mut buf).expect("PNG data");
+        let channels = info.color_type.samples();
+        assert_eq!(info.bit_depth, png::BitDepth::Eight);
+        let pixels = buf[..info.buffer_size()]
+            .chunks(channels)
+            .map(|p| [p[0], p[1], p[2]])
+            .collect();
+        (pixels, info.width as usize)
+    }
 
-/// How many pixels of the picture's area differ between two screenshots.
-fn differing_pixels(a: &(Vec<[u8; 3]>, usize), b: &(Vec<[u8; 3]>, usize)) -> usize {
-    let mut differ = 0;
-    for y in 0..HEIGHT {
-        for x in 0..WIDTH {
-            let (pa, pb) = (a.0[y * a.1 + x], b.0[y * b.1 + x]);
-            if pa.iter().zip(pb).any(|(ca, cb)| ca.abs_diff(cb) > 16) {
-                differ += 1;
+    /// How many pixels of the picture's area differ between two screenshots.
+    fn differing_pixels(a: &(Vec<[u8; 3]>, usize), b: &(Vec<[u8; 3]>, usize)) -> usize {
+        let mut differ = 0;
+        for y in 0..HEIGHT {
+            for x in 0..WIDTH {
+                let (pa, pb) = (a.0[y * a.1 + x], b.0[y * b.1 + x]);
+                if pa.iter().zip(pb).any(|(ca, cb)| ca.abs_diff(cb) > 16) {
+                    differ += 1;
+                }
             }
         }
+        differ
     }
-    differ
-}
 
-#[test]
-fn chromium_shows_the_mjpeg_stream_over_https() {
-    let chromium = support::programs::find_program("chromium")
-        .or_else(|| support::programs::find_program("chromium-browser"));
-    let Some(chromium) = chromium else {
-        support::skip("chromium not found (run .ci/install-tools.sh)");
-        return;
-    };
-    let certs = certs();
-    let server = start_tls(
-        "mjpeg_server",
-        &certs,
-        &["--width", "320", "--height", "240", "--fps", "10"],
-    );
-    let url = format!("https://{}/", server.addr);
-    let dir = tempfile::tempdir().unwrap();
+    #[test]
+    fn chromium_shows_the_mjpeg_stream_over_https() {
+        let chromium = support::programs::find_program("chromium")
+            .or_else(|| support::programs::find_program("chromium-browser"));
+        let Some(chromium) = chromium else {
+            support::skip("chromium not found (run .ci/install-tools.sh)");
+            return;
+        };
+        let certs = certs();
+        let server = start_tls(
+            "mjpeg_server",
+            &certs,
+            &["--width", "320", "--height", "240", "--fps", "10"],
+        );
+        let url = format!("https://{}/", server.addr);
+        let dir = tempfile::tempdir().unwrap();
 
-    let first = decode_png(&screenshot(&chromium, &url, dir.path(), "first"));
-    let second = decode_png(&screenshot(&chromium, &url, dir.path(), "second"));
+        let first = decode_png(&screenshot(&chromium, &url, dir.path(), "first"));
+        let second = decode_png(&screenshot(&chromium, &url, dir.path(), "second"));
 
-    // The page's background (#222) is around the picture; the picture is not.
-    let background = [0x22, 0x22, 0x22];
-    assert_eq!(first.0[first.1 * (HEIGHT + 20) + WIDTH + 20], background);
-    let picture = (0..HEIGHT)
-        .flat_map(|y| first.0[y * first.1..][..WIDTH].iter())
-        .filter(|&&p| p != background)
-        .count();
-    assert!(
-        picture > WIDTH * HEIGHT * 9 / 10,
-        "no picture where the <img> should be"
-    );
-    let differ = differing_pixels(&first, &second);
-    assert!(
-        differ > WIDTH * HEIGHT / 100,
-        "the two screenshots are the same picture ({differ} pixels differ)"
-    );
+        // The page's background (#222) is around the picture; the picture is not.
+        let background = [0x22, 0x22, 0x22];
+        assert_eq!(first.0[first.1 * (HEIGHT + 20) + WIDTH + 20], background);
+        let picture = (0..HEIGHT)
+            .flat_map(|y| first.0[y * first.1..][..WIDTH].iter())
+            .filter(|&&p| p != background)
+            .count();
+        assert!(
+            picture > WIDTH * HEIGHT * 9 / 10,
+            "no picture where the <img> should be"
+        );
+        let differ = differing_pixels(&first, &second);
+        assert!(
+            differ > WIDTH * HEIGHT / 100,
+            "the two screenshots are the same picture ({differ} pixels differ)"
+        );
+    }
 }
