@@ -59,6 +59,8 @@ pub const TCP_FORKING: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
 pub const TCP_ITERATIVE: &[Kind] = &[EchoC1, Burst];
 pub const UDP: &[Kind] = &[UdpC1, UdpC16];
 pub const HTTP: &[Kind] = &[Http];
+#[cfg(feature = "tls")]
+pub const TLS: &[Kind] = &[TlsEcho, TlsHandshake];
 
 pub fn all() -> Vec<Contender> {
     use Family::*;
@@ -71,7 +73,8 @@ pub fn all() -> Vec<Contender> {
         launch,
         scenarios,
     };
-    vec![
+    #[allow(unused_mut)] // without the tls feature nothing is added
+    let mut all = vec![
         // This crate's modes.
         c(
             "ss-tcp",
@@ -251,5 +254,36 @@ pub fn all() -> Vec<Contender> {
             InBinary(servers::tokio_echo::udp),
             UDP,
         ),
-    ]
+    ];
+    // TLS (feature `tls`): the crate's threading and event-loop servers against the tokio
+    // + tokio-rustls twin; no hand-written twin (rustls under std threads is what the
+    // threading server is).
+    #[cfg(feature = "tls")]
+    all.extend([
+        c(
+            "ss-threading-tls",
+            "socketserver ThreadingTcpServer + TLS",
+            Crate,
+            None,
+            InBinary(servers::tls::threading),
+            TLS,
+        ),
+        c(
+            "ss-event-tls",
+            "socketserver EventLoopTcpServer + TLS, on_line echo",
+            Crate,
+            None,
+            InBinary(servers::tls::event_loop),
+            TLS,
+        ),
+        c(
+            "tokio-tls",
+            "tokio multi-thread + tokio-rustls: task per connection",
+            Tokio,
+            None,
+            InBinary(servers::tls::tokio),
+            TLS,
+        ),
+    ]);
+    all
 }

@@ -17,6 +17,8 @@ mod report;
 mod scenarios;
 mod servers;
 mod stats;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -77,6 +79,10 @@ fn run_cell(
             config.hold_time,
         ),
         Kind::Http => loadgen::http::run(addr, pid, conns, warmup, measure),
+        #[cfg(feature = "tls")]
+        Kind::TlsEcho => loadgen::tls::echo(addr, pid, conns, len, warmup, measure),
+        #[cfg(feature = "tls")]
+        Kind::TlsHandshake => loadgen::tls::handshakes(addr, pid, conns, len, warmup, measure),
     }
 }
 
@@ -189,6 +195,9 @@ fn command_line() -> String {
 }
 
 fn run(config: Config) -> std::io::Result<()> {
+    // The TLS scenarios' certificate, made now and shared with every server process.
+    #[cfg(feature = "tls")]
+    let _certificates = tls::prepare()?;
     let pinning = if procstat::online_cpus() >= 2 {
         procstat::pin_current_to(LOADGEN_CPU)?;
         format!("servers pinned to CPU {SERVER_CPU}, load generator (and wrk) to CPU {LOADGEN_CPU} (sched_setaffinity)")

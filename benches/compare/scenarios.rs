@@ -27,6 +27,12 @@ pub enum Kind {
     HoldMany,
     /// HTTP/1.1 keep-alive GETs of a small page (wrk).
     Http,
+    /// Line-echo ping-pong through TLS, 64-byte lines, 16 connections.
+    #[cfg(feature = "tls")]
+    TlsEcho,
+    /// New TLS connections: a full handshake, one echoed line, close; 16 at a time.
+    #[cfg(feature = "tls")]
+    TlsHandshake,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +66,29 @@ impl Scenario {
 }
 
 pub fn all(config: &Config) -> Vec<Scenario> {
+    #[allow(unused_mut)] // without the tls feature nothing is added
+    let mut all = plaintext(config);
+    #[cfg(feature = "tls")]
+    all.extend([
+        Scenario::new(
+            Kind::TlsEcho,
+            "tls-echo-64B-c16".into(),
+            "TLS line echo (TLS 1.3, AES-128-GCM, X25519, ECDSA P-256), 64-byte lines, 16 connections, ping-pong".into(),
+            16,
+            64,
+        ),
+        Scenario::new(
+            Kind::TlsHandshake,
+            "tls-handshake-c16".into(),
+            "New TLS connections, 16 at a time: full TLS 1.3 handshake (no resumption), one 64-byte line echoed, close; a round trip is a connection".into(),
+            16,
+            64,
+        ),
+    ]);
+    all
+}
+
+fn plaintext(config: &Config) -> Vec<Scenario> {
     let echo = |kind, conns| {
         Scenario::new(
             kind,

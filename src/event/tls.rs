@@ -238,6 +238,17 @@ impl Write for WriteQueue {
         Ok(data.len())
     }
 
+    /// rustls hands over every record it has at once: all of them are queued in one call
+    /// (the default would take only the first).
+    fn write_vectored(&mut self, records: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let mut queued = 0;
+        for record in records {
+            self.push(record);
+            queued += record.len();
+        }
+        Ok(queued)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }

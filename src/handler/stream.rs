@@ -23,10 +23,6 @@ pub(crate) struct Stream {
     /// The TLS session, on a TLS server: reads and writes go through it.
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsSession>,
-    /// The connection's read timeout, which a TLS read waits with (a plain read has the
-    /// socket's).
-    #[cfg(feature = "tls")]
-    read_timeout: Option<std::time::Duration>,
     /// Whether a byte has come from the client yet: a connection that has none is not
     /// ended at the very start of a graceful stop (its request may be on its way).
     received: AtomicBool,
@@ -41,8 +37,6 @@ impl Stream {
             connection,
             #[cfg(feature = "tls")]
             tls: None,
-            #[cfg(feature = "tls")]
-            read_timeout: None,
             received: AtomicBool::new(false),
             pending: Mutex::new(Vec::new()),
             wbufsize,
@@ -51,13 +45,8 @@ impl Stream {
 
     /// The stream of a TLS connection whose handshake is done.
     #[cfg(feature = "tls")]
-    pub(crate) fn with_tls(
-        mut self,
-        session: crate::tls::TlsSession,
-        read_timeout: Option<std::time::Duration>,
-    ) -> Self {
+    pub(crate) fn with_tls(mut self, session: crate::tls::TlsSession) -> Self {
         self.tls = Some(session);
-        self.read_timeout = read_timeout;
         self
     }
 
@@ -80,7 +69,7 @@ impl Stream {
     fn read_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return tls.read(&self.connection, buf, max, self.read_timeout);
+            return tls.read(&self.connection, buf, max);
         }
         crate::sys::read_into_spare(self.connection.as_raw_fd(), buf, max)
     }

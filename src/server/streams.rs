@@ -75,10 +75,10 @@ impl StreamIncoming {
         let stream = match &options.tls {
             Some(config) => {
                 let session = crate::tls::TlsSession::handshake(&stream.connection, config)?;
-                // The handshake set timeouts of its own.
+                // The handshake set timeouts of its own; TLS reads wait with the socket's.
                 stream.connection.set_read_timeout(options.timeout)?;
                 stream.connection.set_write_timeout(options.timeout)?;
-                stream.with_tls(session, options.timeout)
+                stream.with_tls(session)
             }
             None => stream,
         };

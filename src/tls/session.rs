@@ -4,13 +4,15 @@
 //!
 //! A connection's reader and writer may be on two threads (a relay writes to a client
 //! while its handler waits for input), and rustls keeps one state for both directions. So
-//! the state is behind a mutex that a reader never holds while it waits: it waits for the
-//! socket to be readable first, then locks, takes what has arrived and decrypts it.
+//! the state is behind a mutex that a reader never holds while it waits: it receives the
+//! socket's bytes into an inbox of its own first (one blocking `read`, honouring the
+//! socket's read timeout), then locks the state and decrypts them. One system call per
+//! arrival, as without TLS: waiting with `poll` first and reading after cost two.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::os::fd::AsRawFd;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rustls::ServerConnection;
 
@@ -38,8 +40,20 @@ pub struct TlsInfo {
 #[derive(Debug)]
 pub(crate) struct TlsSession {
     state: Mutex<ServerConnection>,
+    /// Received bytes not yet given to rustls; only the reader locks it.
+    inbox: Mutex<Inbox>,
     info: TlsInfo,
 }
+
+/// Bytes read from the socket, `start..` of them still to decrypt.
+#[derive(Debug, Default)]
+struct Inbox {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+/// What the inbox reads at once: a whole TLS record (16 KiB and its overhead) fits.
+const INBOX: usize = 16 * 1024 + 2048 + 5;
 
 impl TlsSession {
     /// Runs the handshake on `connection` (a blocking socket), within the configuration's
@@ -90,6 +104,7 @@ impl TlsSession {
         let info = info(&state);
         Ok(TlsSession {
             state: Mutex::new(state),
+            inbox: Mutex::new(Inbox::default()),
             info,
         })
     }
@@ -105,52 +120,55 @@ impl TlsSession {
     }
 
     /// Reads plaintext into the spare capacity of `buf` (at most `max` bytes); 0 at the
-    /// end of the stream (the client's close_notify, or the socket's end). `timeout` is
-    /// the connection's read timeout.
+    /// end of the stream (the client's close_notify, or the socket's end). The socket's
+    /// read timeout bounds the wait (`WouldBlock` past it).
     pub(crate) fn read(
         &self,
         connection: &Connection,
         buf: &mut Vec<u8>,
         max: usize,
-        timeout: Option<Duration>,
     ) -> io::Result<usize> {
         loop {
             {
                 let mut state = self.state();
-                let start = buf.len();
-                buf.resize(start + max, 0);
-                let read = state.reader().read(&mut buf[start..]);
-                match read {
-                    Ok(n) => {
-                        buf.truncate(start + n);
+                let mut reader = state.reader();
+                // The decrypted bytes are copied from rustls' buffer straight into `buf`:
+                // no `read` into a zeroed slice (zeroing `max` bytes per read was half of
+                // a small echo's instructions).
+                match reader.fill_buf() {
+                    Ok(chunk) => {
+                        // Empty: the client's close_notify, after everything it sent.
+                        let n = chunk.len().min(max);
+                        buf.extend_from_slice(&chunk[..n]);
+                        reader.consume(n);
                         return Ok(n);
                     }
-                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => buf.truncate(start),
-                    Err(err) => {
-                        buf.truncate(start);
-                        return Err(err);
-                    }
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(err) => return Err(err),
                 }
             }
-            // Nothing decrypted waits: wait for the socket without holding the state.
-            let millis = timeout.map_or(-1, |t| {
-                i32::try_from(t.as_millis().max(1)).unwrap_or(i32::MAX)
-            });
-            if !crate::sys::wait_fd(connection.as_raw_fd(), libc::POLLIN, millis)? {
-                return Err(io::ErrorKind::WouldBlock.into());
+            // Nothing decrypted waits: receive without holding the state, so a writer on
+            // another thread goes on meanwhile.
+            let mut inbox = self.inbox.lock().unwrap_or_else(PoisonError::into_inner);
+            if inbox.start == inbox.bytes.len() {
+                inbox.bytes.clear();
+                inbox.start = 0;
+                inbox.bytes.reserve(INBOX);
+                match crate::sys::read_into_spare(connection.as_raw_fd(), &mut inbox.bytes, INBOX) {
+                    Ok(0) => return Ok(0), // the socket ended without close_notify
+                    Ok(_) => {}
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(err) => return Err(err),
+                }
             }
+            let inbox = &mut *inbox;
             let mut state = self.state();
-            let mut io = connection;
-            let n = match state.read_tls(&mut io) {
-                Ok(n) => n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err),
-            };
-            if n == 0 {
-                return Ok(0); // the socket ended without close_notify
-            }
+            let mut pending = &inbox.bytes[inbox.start..];
+            let taken = state.read_tls(&mut pending)?;
+            inbox.start += taken;
             let processed = state.process_new_packets();
             // An alert or a key update may be owed to the client.
+            let mut io = connection;
             while state.wants_write() {
                 state.write_tls(&mut io)?;
             }

@@ -19,6 +19,10 @@
     feature = "http",
     doc = "9. [HTTP and the surveillance camera](ch09_http): `http.server` and MJPEG."
 )]
+#![cfg_attr(
+    feature = "tls",
+    doc = "10. [TLS](ch10_tls): `ssl.wrap_socket`, the echo server and the camera over HTTPS."
+)]
 
 pub mod ch01_iterative_server;
 pub mod ch02_thread_per_client;
@@ -30,3 +34,5 @@ pub mod ch07_handlers;
 pub mod ch08_event_driven;
 #[cfg(feature = "http")]
 pub mod ch09_http;
+#[cfg(feature = "tls")]
+pub mod ch10_tls;

@@ -6,6 +6,8 @@ pub mod burst;
 pub mod echo;
 pub mod hold;
 pub mod http;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod udp;
 
 use std::time::{Duration, Instant};

@@ -5,6 +5,8 @@
 pub mod handwritten;
 pub mod mio_echo;
 pub mod socketserver;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod tokio_echo;
 
 use std::io::Write;
