@@ -7,8 +7,8 @@ use std::net::UdpSocket;
 use std::os::unix::net::UnixDatagram;
 use std::sync::Arc;
 
+use super::DatagramReceiver;
 use super::RequestHandler;
-use crate::server::DatagramReceiver;
 use crate::{Address, ServerInfo};
 
 /// The server's datagram socket, shared by every request (Python's `self.socket`).

@@ -16,11 +16,13 @@ use crate::Error;
 mod connection;
 mod datagram;
 mod factory;
+mod receiver;
 mod stream;
 
 pub use connection::Connection;
 pub use datagram::{DatagramHandler, DatagramRequest, DatagramSocket};
 pub use factory::{default_handle_error, HandlerFactory};
+pub(crate) use receiver::{DatagramReceiver, Received};
 pub(crate) use stream::Stream;
 pub use stream::{SocketReader, SocketWriter, StreamHandler, StreamRequest};
 

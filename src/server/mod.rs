@@ -43,7 +43,6 @@ pub(crate) use base::Run;
 pub(crate) use blocking::STOP_GRACE;
 pub(crate) use connections::Connections;
 pub(crate) use core::{LISTENER, WAKE};
-pub(crate) use datagrams::DatagramReceiver;
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
 pub(crate) use kind::{BindTo, Kind, RequestContext, StreamOptionsOf};
 pub(crate) use mode::{Blocking, Sealed as ModeSealed};

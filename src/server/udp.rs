@@ -6,11 +6,12 @@ use std::os::fd::{OwnedFd, RawFd};
 
 use socket2::Type;
 
-use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
+use super::datagrams::{self, DatagramIncoming};
 use super::kind::{check_adopted, BindTo, DatagramOptionsOf, Kind, RequestContext};
 use super::options::{DatagramOptions, SocketOptions};
 use super::socket::bind_inet;
 use super::{Iterative, Server};
+use crate::handler::DatagramReceiver;
 use crate::handler::DatagramSocket;
 use crate::{Address, DatagramRequest, Error, Result};
 
@@ -47,7 +48,7 @@ impl Udp {
     fn new(socket: UdpSocket, options: &DatagramOptions) -> io::Result<Self> {
         socket.set_nonblocking(true)?;
         let local_addr = socket.local_addr()?;
-        let receiver = DatagramReceiver::new(DatagramSocket::Udp(socket), options);
+        let receiver = DatagramReceiver::new(DatagramSocket::Udp(socket), options.max_packet_size);
         Ok(Udp {
             receiver,
             local_addr,
@@ -72,7 +73,7 @@ impl Kind for Udp {
     }
 
     fn accept(&self) -> io::Result<DatagramIncoming> {
-        self.receiver.receive()
+        datagrams::receive(&self.receiver)
     }
 
     fn raw_fd(&self) -> RawFd {

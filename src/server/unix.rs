@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use socket2::Type;
 
-use super::datagrams::{self, DatagramIncoming, DatagramReceiver};
+use super::datagrams::{self, DatagramIncoming};
 use super::kind::{
     check_adopted, BindTo, DatagramOptionsOf, Kind, RequestContext, StreamOptionsOf,
 };
@@ -18,6 +18,7 @@ use super::options::{DatagramOptions, SocketOptions, StreamOptions};
 use super::socket::bind_unix;
 use super::streams::{self, StreamIncoming};
 use super::{Iterative, Server};
+use crate::handler::DatagramReceiver;
 use crate::handler::DatagramSocket;
 use crate::{Address, Connection, DatagramRequest, Error, Result, StreamRequest};
 
@@ -202,7 +203,7 @@ impl UnixDgram {
     ) -> io::Result<Self> {
         socket.set_nonblocking(true)?;
         let local_addr = socket.local_addr()?;
-        let receiver = DatagramReceiver::new(DatagramSocket::Unix(socket), options);
+        let receiver = DatagramReceiver::new(DatagramSocket::Unix(socket), options.max_packet_size);
         Ok(UnixDgram {
             receiver,
             local_addr,
@@ -228,7 +229,7 @@ impl Kind for UnixDgram {
     }
 
     fn accept(&self) -> io::Result<DatagramIncoming> {
-        self.receiver.receive()
+        datagrams::receive(&self.receiver)
     }
 
     fn raw_fd(&self) -> RawFd {
