@@ -134,6 +134,67 @@ impl Stream {
         sent
     }
 
+    /// Sends `len` bytes of `file` from its current position, after what `wfile` holds.
+    ///
+    /// On a plain socket, a file larger than [`SMALL_FILE`] goes out by `std::io::copy`
+    /// from the `File` to the socket, which Linux turns into `sendfile`/`splice`: the
+    /// bytes never pass through user space. A small file is read into the pending output
+    /// and sent with the head in one `writev` (one packet instead of two). Through TLS
+    /// the bytes must be encrypted, so they are read into a buffer and written through
+    /// the session. A file that ends before `len` bytes is an `UnexpectedEof` error.
+    pub(crate) fn send_file(&self, file: &std::fs::File, len: u64) -> io::Result<()> {
+        let mut pending = self.pending();
+        if len <= SMALL_FILE {
+            let start = pending.len();
+            let read = io::Read::take(file, len).read_to_end(&mut pending);
+            let short = read.as_ref().is_ok_and(|&n| (n as u64) < len);
+            if read.is_err() || short {
+                pending.truncate(start);
+                return Err(read.err().unwrap_or_else(|| file_ended(len)));
+            }
+            // Sent now or with what follows, as any write to wfile.
+            if pending.len() <= self.wbufsize {
+                return Ok(());
+            }
+            let sent = self.write_slices(&[&pending]);
+            sent_out(&mut pending);
+            return sent;
+        }
+        let flushed = if pending.is_empty() {
+            Ok(())
+        } else {
+            self.write_slices(&[&pending])
+        };
+        sent_out(&mut pending);
+        flushed?;
+        let mut source = io::Read::take(file, len);
+        let copied = if self.is_plain() {
+            match &self.connection {
+                Connection::Tcp(stream) => io::copy(&mut source, &mut &*stream)?,
+                #[cfg(unix)]
+                Connection::Unix(stream) => io::copy(&mut source, &mut &*stream)?,
+            }
+        } else {
+            let mut buf = vec![0; FILE_CHUNK.min(len as usize)];
+            let mut copied = 0;
+            loop {
+                let n = match source.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(err) => return Err(err),
+                };
+                self.write_slices(&[&buf[..n]])?;
+                copied += n as u64;
+            }
+            copied
+        };
+        if copied < len {
+            return Err(file_ended(len));
+        }
+        Ok(())
+    }
+
     /// `wfile`'s write: collects what fits, or sends what is pending and `data` at once.
     fn write(&self, data: &[&[u8]]) -> io::Result<()> {
         let mut pending = self.pending();
@@ -159,6 +220,21 @@ impl Stream {
 /// small reply is reused by the next one (no allocation per reply), one that grew for a
 /// large reply is freed (an idle connection holds little).
 const KEPT_BUFFER: usize = 4096;
+
+/// Files up to this size are sent with the response head in one write (read, not
+/// `sendfile`d): one packet, where `sendfile` would cost a second system call and a
+/// second packet for a few bytes.
+const SMALL_FILE: u64 = 16 * 1024;
+
+/// The buffer a file is read through on a TLS connection.
+const FILE_CHUNK: usize = 64 * 1024;
+
+fn file_ended(len: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!("the file ended before its {len} bytes were sent (it shrank)"),
+    )
+}
 
 /// Empties `pending` once it has been sent.
 fn sent_out(pending: &mut Vec<u8>) {
@@ -262,6 +338,14 @@ impl BufRead for SocketReader {
 #[derive(Debug)]
 pub struct SocketWriter {
     stream: Arc<Stream>,
+}
+
+impl SocketWriter {
+    /// Sends `len` bytes of `file` from its current position, without copying them
+    /// through user space where the socket allows it (see `Stream::send_file`).
+    pub(crate) fn send_file(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
+        self.stream.send_file(file, len)
+    }
 }
 
 impl Write for SocketWriter {

@@ -305,6 +305,7 @@ mod text;
 
 pub use body::Body;
 pub use connection::HttpConnection;
+pub use files::FileServer;
 pub use handler::{unsupported_method, HttpHandler};
 pub use headers::Headers;
 pub use limits::Limits;

@@ -230,6 +230,50 @@ impl<'a> HttpRequest<'a> {
         self.response.body(&mut self.stream.wfile)
     }
 
+    /// Answers with the file at `path` as the whole response, as the file server does:
+    /// `Content-Type` from its extension, `Content-Length`, `Last-Modified`,
+    /// `Accept-Ranges`; `304` when `If-Modified-Since` says the client's copy is current;
+    /// `206` with `Content-Range` for a `Range: bytes=A-B`, `bytes=A-` or `bytes=-N`
+    /// (unless an `If-Range` names another copy), `416` for one past the end, a
+    /// malformed one ignored. `HEAD` gets the headers only.
+    ///
+    /// The body is sent without copying it through user space where the OS allows it
+    /// (`sendfile` on Linux; through TLS it is read and encrypted), and memory does not
+    /// grow with the file's size. A path that is not a regular file is `404`; one the
+    /// server may not read is `403`. `path` is used as given: to serve a directory
+    /// safely from request paths, use [`FileServer`](super::FileServer).
+    pub fn send_file(&mut self, path: impl AsRef<std::path::Path>) -> io::Result<()> {
+        let path = path.as_ref();
+        let opened = std::fs::File::open(path).and_then(|file| {
+            let metadata = file.metadata()?;
+            Ok((file, metadata))
+        });
+        match opened {
+            Ok((file, metadata)) if metadata.is_file() => {
+                let content_type = super::files::mime::content_type(path);
+                super::files::send::send_file(self, &file, &metadata, content_type)
+            }
+            Err(err) if err.kind() == io::ErrorKind::PermissionDenied => self.send_error(403, None),
+            _ => self.send_error(404, Some("File not found")),
+        }
+    }
+
+    /// [`send_file`](Self::send_file) for a file that is already open, with the
+    /// content type given.
+    pub fn send_open_file(&mut self, file: &std::fs::File, content_type: &str) -> io::Result<()> {
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            return self.send_error(404, Some("File not found"));
+        }
+        super::files::send::send_file(self, file, &metadata, content_type)
+    }
+
+    /// Sends `len` bytes of `file`, from its current position, as the body (after
+    /// `end_headers`), by `sendfile` on a plain socket.
+    pub(crate) fn send_file_body(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
+        self.response.send_file(&mut self.stream.wfile, file, len)
+    }
+
     /// Ends the connection after this response (Python's `close_connection = True`).
     pub fn close_connection(&mut self) {
         self.response.close = true;

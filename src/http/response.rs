@@ -214,6 +214,40 @@ impl Response {
         Ok(())
     }
 
+    /// Writes `len` bytes of `file`, from its current position, as (part of) the body:
+    /// by `sendfile` on a plain socket (see `SocketWriter::send_file`).
+    pub(crate) fn send_file(
+        &mut self,
+        wfile: &mut SocketWriter,
+        file: &std::fs::File,
+        len: u64,
+    ) -> io::Result<()> {
+        let writer = self.body(wfile);
+        writer.check(usize::try_from(len).unwrap_or(usize::MAX))?;
+        if writer.state.discard_body || len == 0 {
+            writer.state.body_written += len;
+            return Ok(());
+        }
+        let sent = if writer.state.chunked {
+            write!(writer.wfile, "{len:x}\r\n")
+                .and_then(|()| writer.wfile.send_file(file, len))
+                .and_then(|()| writer.wfile.write_all(b"\r\n"))
+        } else {
+            writer.wfile.send_file(file, len)
+        };
+        match sent {
+            Ok(()) => {
+                writer.state.body_written += len;
+                Ok(())
+            }
+            Err(err) => {
+                // How much went out is unknown: the framing is lost.
+                writer.state.close = true;
+                Err(err)
+            }
+        }
+    }
+
     /// A writer for the body.
     pub(crate) fn body<'r>(&'r mut self, wfile: &'r mut SocketWriter) -> BodyWriter<'r> {
         BodyWriter { wfile, state: self }
