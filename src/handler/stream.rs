@@ -136,9 +136,8 @@ impl Stream {
 
     /// Sends `len` bytes of `file` from its current position, after what `wfile` holds.
     ///
-    /// On a plain socket, a file larger than [`SMALL_FILE`] goes out by `std::io::copy`
-    /// from the `File` to the socket, which Linux turns into `sendfile`/`splice`: the
-    /// bytes never pass through user space. A small file is read into the pending output
+    /// On a plain socket, a file larger than [`SMALL_FILE`] goes out by `sendfile` (on
+    /// Linux; `std::io::copy` elsewhere): the bytes never pass through user space. A small file is read into the pending output
     /// and sent with the head in one `writev` (one packet instead of two). Through TLS
     /// the bytes must be encrypted, so they are read into a buffer and written through
     /// the session. A file that ends before `len` bytes is an `UnexpectedEof` error.
@@ -167,14 +166,10 @@ impl Stream {
         };
         sent_out(&mut pending);
         flushed?;
-        let mut source = io::Read::take(file, len);
         let copied = if self.is_plain() {
-            match &self.connection {
-                Connection::Tcp(stream) => io::copy(&mut source, &mut &*stream)?,
-                #[cfg(unix)]
-                Connection::Unix(stream) => io::copy(&mut source, &mut &*stream)?,
-            }
+            send_plain(&self.connection, file, len)?
         } else {
+            let mut source = io::Read::take(file, len);
             let mut buf = vec![0; FILE_CHUNK.min(len as usize)];
             let mut copied = 0;
             loop {
@@ -228,6 +223,28 @@ const SMALL_FILE: u64 = 16 * 1024;
 
 /// The buffer a file is read through on a TLS connection.
 const FILE_CHUNK: usize = 64 * 1024;
+
+/// `len` bytes of `file` from its position to a plain socket: `sendfile` on Linux
+/// (the file's position is moved past them, as a read would), `io::copy` elsewhere.
+fn send_plain(connection: &Connection, file: &std::fs::File, len: u64) -> io::Result<u64> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::io::Seek;
+        let mut file = file;
+        let start = file.stream_position()?;
+        let sent = crate::sys::sendfile_all(connection.as_raw_fd(), file.as_raw_fd(), start, len)?;
+        file.seek(io::SeekFrom::Start(start + sent))?;
+        Ok(sent)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let mut source = io::Read::take(file, len);
+        match connection {
+            Connection::Tcp(stream) => io::copy(&mut source, &mut &*stream),
+            Connection::Unix(stream) => io::copy(&mut source, &mut &*stream),
+        }
+    }
+}
 
 fn file_ended(len: u64) -> io::Error {
     io::Error::new(
