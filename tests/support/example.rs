@@ -50,12 +50,13 @@ pub fn example_path(name: &str) -> PathBuf {
 }
 
 /// The features this test binary was built with, so that the example links the same
-/// build of the library instead of a second one. `http` is the crate's only feature.
+/// build of the library instead of a second one (`http` and `tls`).
 fn feature_args() -> &'static [&'static str] {
-    if cfg!(feature = "http") {
-        &["--no-default-features", "--features", "http"]
-    } else {
-        &["--no-default-features"]
+    match (cfg!(feature = "http"), cfg!(feature = "tls")) {
+        (true, true) => &["--no-default-features", "--features", "http,tls"],
+        (true, false) => &["--no-default-features", "--features", "http"],
+        (false, true) => &["--no-default-features", "--features", "tls"],
+        (false, false) => &["--no-default-features"],
     }
 }
 
