@@ -334,8 +334,9 @@ fn python_urllib_reads_files_and_listings() {
     server.stop();
 }
 
+#[cfg(feature = "tls")]
 #[test]
-fn tls_and_proxy_protocol_serve_the_same_files() {
+fn tls_serves_the_same_files() {
     if !require("curl") {
         return;
     }
@@ -346,7 +347,6 @@ fn tls_and_proxy_protocol_serve_the_same_files() {
     let ca = certs.ca.display().to_string();
     let logs = tempfile::tempdir().unwrap();
     let data = fs::read(site.path().join("docs/data.bin")).unwrap();
-
     let tls = Server::start(
         site.path(),
         logs.path(),
@@ -361,7 +361,16 @@ fn tls_and_proxy_protocol_serve_the_same_files() {
     let part = curl(&["--cacert", &ca, "--resolve", &resolve, "-r", "1-3", &url]);
     assert_eq!(part.as_bytes(), &data[1..4]);
     tls.stop();
+}
 
+#[test]
+fn the_proxy_protocol_serves_the_same_files_and_logs_the_client() {
+    if !require("curl") {
+        return;
+    }
+    let site = site();
+    let logs = tempfile::tempdir().unwrap();
+    let data = fs::read(site.path().join("docs/data.bin")).unwrap();
     let proxied = Server::start(site.path(), logs.path(), &["--proxy-protocol", "-p", "0"]);
     let out = logs.path().join("proxied.bin");
     let out_arg = out.display().to_string();
@@ -372,6 +381,16 @@ fn tls_and_proxy_protocol_serve_the_same_files() {
         &proxied.url("/docs/data.bin"),
     ]);
     assert_eq!(fs::read(&out).unwrap(), data);
+    // A balancer's header names the client: the log line shows it.
+    let mut balancer = std::net::TcpStream::connect(proxied.addr).unwrap();
+    let header = support::proxy::v1("203.0.113.7:5555".parse().unwrap(), proxied.addr);
+    std::io::Write::write_all(&mut balancer, &header).unwrap();
+    std::io::Write::write_all(&mut balancer, b"GET /style.css HTTP/1.0\r\n\r\n").unwrap();
+    let reply = std::io::read_to_string(&mut balancer).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(support::wait_until(Duration::from_secs(10), || proxied
+        .log()
+        .contains("203.0.113.7 - - [")));
     proxied.stop();
 }
 

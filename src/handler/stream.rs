@@ -141,6 +141,7 @@ impl Stream {
     /// and sent with the head in one `writev` (one packet instead of two). Through TLS
     /// the bytes must be encrypted, so they are read into a buffer and written through
     /// the session. A file that ends before `len` bytes is an `UnexpectedEof` error.
+    #[cfg(feature = "http")]
     pub(crate) fn send_file(&self, file: &std::fs::File, len: u64) -> io::Result<()> {
         let mut pending = self.pending();
         if len <= SMALL_FILE {
@@ -219,13 +220,16 @@ const KEPT_BUFFER: usize = 4096;
 /// Files up to this size are sent with the response head in one write (read, not
 /// `sendfile`d): one packet, where `sendfile` would cost a second system call and a
 /// second packet for a few bytes.
+#[cfg(feature = "http")]
 const SMALL_FILE: u64 = 16 * 1024;
 
 /// The buffer a file is read through on a TLS connection.
+#[cfg(feature = "http")]
 const FILE_CHUNK: usize = 64 * 1024;
 
 /// `len` bytes of `file` from its position to a plain socket: `sendfile` on Linux
 /// (the file's position is moved past them, as a read would), `io::copy` elsewhere.
+#[cfg(feature = "http")]
 fn send_plain(connection: &Connection, file: &std::fs::File, len: u64) -> io::Result<u64> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
@@ -246,6 +250,7 @@ fn send_plain(connection: &Connection, file: &std::fs::File, len: u64) -> io::Re
     }
 }
 
+#[cfg(feature = "http")]
 fn file_ended(len: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
@@ -357,6 +362,7 @@ pub struct SocketWriter {
     stream: Arc<Stream>,
 }
 
+#[cfg(feature = "http")]
 impl SocketWriter {
     /// Sends `len` bytes of `file` from its current position, without copying them
     /// through user space where the socket allows it (see `Stream::send_file`).

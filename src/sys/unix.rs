@@ -397,7 +397,7 @@ pub(crate) fn wait_either(
 /// `std::io::copy` from a `File` to a `TcpStream` does not do this (it avoids
 /// `sendfile` because a file changed while its pages sit in the socket buffer could
 /// send the new bytes); a file server sends files as they are, so it calls it itself.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(feature = "http", any(target_os = "linux", target_os = "android")))]
 pub(crate) fn sendfile_all(socket: RawFd, file: RawFd, offset: u64, len: u64) -> io::Result<u64> {
     let mut off = libc::off_t::try_from(offset)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file offset too large"))?;
