@@ -1,5 +1,7 @@
 //! An `http.server`-style layer: [`HttpHandler`] (Python's `BaseHTTPRequestHandler`),
-//! [`HttpServer`] and [`ThreadingHttpServer`], and [`MultipartWriter`] for MJPEG streams.
+//! [`HttpServer`] and [`ThreadingHttpServer`], [`FileServer`] (Python's
+//! `SimpleHTTPRequestHandler`, `python -m http.server`), and [`MultipartWriter`] for
+//! MJPEG streams.
 //!
 //! As in Python, an HTTP server is a stream server whose requests speak HTTP: its socket
 //! kind is [`Http<Tcp>`](Http) (or `Http<Unix>`), and any mode serves it
