@@ -57,6 +57,7 @@ pub const TCP_FORKING: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
 pub const TCP_ITERATIVE: &[Kind] = &[EchoC1, Burst];
 pub const UDP: &[Kind] = &[UdpC1, UdpC16];
 pub const HTTP: &[Kind] = &[Http];
+pub const FILES: &[Kind] = &[Files1K, Files1M];
 
 pub fn all() -> Vec<Contender> {
     use Family::*;
@@ -151,6 +152,14 @@ pub fn all() -> Vec<Contender> {
             InBinary(servers::socketserver::http_threading),
             HTTP,
         ),
+        c(
+            "ss-files",
+            "socketserver ThreadingHttpServer + FileServer",
+            Crate,
+            None,
+            InBinary(servers::files::socketserver_files),
+            FILES,
+        ),
         // The hand-written twins.
         c(
             "std-iterative",
@@ -232,6 +241,22 @@ pub fn all() -> Vec<Contender> {
             None,
             Script("http_server.py"),
             HTTP,
+        ),
+        c(
+            "py-files",
+            "Python http.server (SimpleHTTPRequestHandler, -p HTTP/1.1)",
+            Python,
+            None,
+            Script("file_server.py"),
+            FILES,
+        ),
+        c(
+            "nginx-files",
+            "nginx (one process, sendfile on)",
+            HandWritten,
+            None,
+            InBinary(servers::files::nginx_files),
+            FILES,
         ),
         c(
             "tokio-tcp",
