@@ -53,8 +53,8 @@ pub fn socketserver_files() -> io::Result<()> {
 
 /// Debian's nginx serving the same directory: one process (`master_process off`, so the
 /// pid the harness measures and kills is the one that serves), `sendfile on`, keep-alive,
-/// access log on. It replaces this process (`exec`), after announcing a port that was
-/// free a moment before.
+/// access log on. It replaces this process (`exec`); a forked child announces the port
+/// once nginx accepts on it (announcing first would let wrk connect too early).
 pub fn nginx_files() -> io::Result<()> {
     use std::os::unix::process::CommandExt;
     let dir = dir()?;
@@ -76,7 +76,25 @@ pub fn nginx_files() -> io::Result<()> {
         ),
     )?;
     fs::create_dir_all(dir.join("tmp"))?;
-    announce(SocketAddr::from(([127, 0, 0, 1], port)));
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    // SAFETY: this process has one thread (the harness starts it for this only), so the
+    // child may run any code; it only connects, prints and exits.
+    match unsafe { libc::fork() } {
+        -1 => return Err(io::Error::last_os_error()),
+        0 => {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                if std::net::TcpStream::connect(addr).is_ok() {
+                    announce(addr);
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            // SAFETY: _exit ends the child without running the parent's exit handlers.
+            unsafe { libc::_exit(0) }
+        }
+        _ => {}
+    }
     let nginx = ["/usr/sbin/nginx", "nginx"]
         .into_iter()
         .find(|p| !p.starts_with('/') || std::path::Path::new(p).exists())
