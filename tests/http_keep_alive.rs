@@ -79,14 +79,29 @@ fn http10_closes_unless_keep_alive_is_asked() {
 }
 
 #[test]
-fn a_response_without_content_length_closes_the_connection() {
+fn a_response_without_content_length_closes_an_http10_connection() {
     let (addr, _server, serving) = serve_app(Limits::default());
     let mut client = Client::connect(addr);
-    // Without the close, an HTTP/1.1 client would wait for more body forever
+    // Without the close, the client would wait for more body forever
     // (python/cpython#75259); read_response reads the body to end-of-file.
-    let response = client.request(b"GET /nolength HTTP/1.1\r\n\r\n");
+    let response = client.request(b"GET /nolength HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     assert_eq!(response.header("Connection"), Some("close"));
+    assert_eq!(response.header("Transfer-Encoding"), None);
     assert_eq!(response.text(), "until the end");
+    assert!(client.is_closed());
+    serving.stop().unwrap();
+}
+
+#[test]
+fn a_response_without_content_length_is_chunked_for_http11() {
+    let (addr, _server, serving) = serve_app(Limits::default());
+    let mut client = Client::connect(addr);
+    let response = client.request(b"GET /nolength HTTP/1.1\r\n\r\n");
+    assert_eq!(response.header("Transfer-Encoding"), Some("chunked"));
+    assert_eq!(response.header("Connection"), None);
+    assert_eq!(response.text(), "until the end");
+    // The connection stays open for the next request.
+    assert_eq!(client.request(b"GET /count HTTP/1.1\r\n\r\n").text(), "2");
     serving.stop().unwrap();
 }
 

@@ -127,19 +127,12 @@ fn too_many_header_bytes_are_431() {
 }
 
 #[test]
-fn unknown_methods_and_transfer_encodings_are_501() {
+fn unknown_methods_are_501() {
     let (addr, _server, serving) = serve_app(Limits::default());
     assert_eq!(refused(addr, b"BREW /pot HTTP/1.1\r\n\r\n"), 501);
     assert_eq!(refused(addr, b"get /hello HTTP/1.1\r\n\r\n"), 501); // methods are case-sensitive
     assert_eq!(
         refused(addr, b"PUT /hello HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
-        501
-    );
-    assert_eq!(
-        refused(
-            addr,
-            b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-        ),
         501
     );
     serving.stop().unwrap();

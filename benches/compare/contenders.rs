@@ -61,6 +61,7 @@ pub const UDP: &[Kind] = &[UdpC1, UdpC16];
 pub const HTTP: &[Kind] = &[Http];
 #[cfg(feature = "tls")]
 pub const TLS: &[Kind] = &[TlsEcho, TlsHandshake];
+pub const FILES: &[Kind] = &[Files1K, Files1M];
 
 pub fn all() -> Vec<Contender> {
     use Family::*;
@@ -156,6 +157,14 @@ pub fn all() -> Vec<Contender> {
             InBinary(servers::socketserver::http_threading),
             HTTP,
         ),
+        c(
+            "ss-files",
+            "socketserver ThreadingHttpServer + FileServer",
+            Crate,
+            None,
+            InBinary(servers::files::socketserver_files),
+            FILES,
+        ),
         // The hand-written twins.
         c(
             "std-iterative",
@@ -237,6 +246,22 @@ pub fn all() -> Vec<Contender> {
             None,
             Script("http_server.py"),
             HTTP,
+        ),
+        c(
+            "py-files",
+            "Python http.server (SimpleHTTPRequestHandler, -p HTTP/1.1)",
+            Python,
+            None,
+            Script("file_server.py"),
+            FILES,
+        ),
+        c(
+            "nginx-files",
+            "nginx (one process, sendfile on)",
+            HandWritten,
+            None,
+            InBinary(servers::files::nginx_files),
+            FILES,
         ),
         c(
             "tokio-tcp",

@@ -78,7 +78,15 @@ fn run_cell(
             config.hold_connect_deadline,
             config.hold_time,
         ),
-        Kind::Http => loadgen::http::run(addr, pid, conns, warmup, measure),
+        Kind::Http => loadgen::http::run(addr, pid, conns, "/", warmup, measure),
+        Kind::Files1K | Kind::Files1M => {
+            let (name, _) = if scenario.kind == Kind::Files1K {
+                servers::files::SMALL
+            } else {
+                servers::files::LARGE
+            };
+            loadgen::http::run(addr, pid, conns, &format!("/{name}"), warmup, measure)
+        }
         #[cfg(feature = "tls")]
         Kind::TlsEcho => loadgen::tls::echo(addr, pid, conns, len, warmup, measure),
         #[cfg(feature = "tls")]
@@ -205,6 +213,12 @@ fn run(config: Config) -> std::io::Result<()> {
         "NOT pinned: fewer than 2 CPUs available".into()
     };
     eprintln!("compare: {pinning}");
+    // The static-file scenario's directory, before any of its servers starts.
+    let files = servers::files::dir()?;
+    eprintln!(
+        "compare: static files and access logs in {}",
+        files.display()
+    );
     let fds = procstat::raise_fd_limit()?;
     let most_held = config.hold.max(config.hold_many);
     if (fds as usize) < most_held + 100 {
@@ -224,7 +238,7 @@ fn run(config: Config) -> std::io::Result<()> {
     let scenarios: Vec<Scenario> = scenarios::all(&config)
         .into_iter()
         .filter(|s| wanted(&config.scenarios, &s.id))
-        .filter(|s| wrk || s.kind != Kind::Http)
+        .filter(|s| wrk || !matches!(s.kind, Kind::Http | Kind::Files1K | Kind::Files1M))
         .collect();
     let contenders: Vec<Contender> = contenders::all()
         .into_iter()

@@ -33,6 +33,10 @@ pub enum Kind {
     /// New TLS connections: a full handshake, one echoed line, close; 16 at a time.
     #[cfg(feature = "tls")]
     TlsHandshake,
+    /// HTTP/1.1 keep-alive GETs of a 1 KiB file from a directory (wrk).
+    Files1K,
+    /// ... of a 1 MiB file.
+    Files1M,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +164,20 @@ fn plaintext(config: &Config) -> Vec<Scenario> {
             "HTTP/1.1 keep-alive GET of a small page, 16 connections (wrk -t1)".into(),
             16,
             0,
+        ),
+        Scenario::new(
+            Kind::Files1K,
+            "files-1KiB-c16".into(),
+            "Static file, 1 KiB, HTTP/1.1 keep-alive GETs, 16 connections (wrk -t1), access log on".into(),
+            16,
+            1024,
+        ),
+        Scenario::new(
+            Kind::Files1M,
+            "files-1MiB-c16".into(),
+            "Static file, 1 MiB, HTTP/1.1 keep-alive GETs, 16 connections (wrk -t1), access log on".into(),
+            16,
+            1 << 20,
         ),
     ]
 }

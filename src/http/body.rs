@@ -1,8 +1,10 @@
-//! The request body: how it is framed (`Content-Length`, or a refusal), [`Body`], the
-//! reader that stops at its end, and skipping what a handler left unread.
+//! The request body: how it is framed (`Content-Length`, `Transfer-Encoding: chunked`,
+//! or a refusal), [`Body`], the reader that stops at its end, and skipping what a
+//! handler left unread.
 
 use std::io::{self, Read, Write};
 
+use super::chunked::ChunkedReader;
 use super::head::Head;
 use super::{Limits, Version};
 use crate::StreamRequest;
@@ -18,6 +20,11 @@ pub(crate) struct BodyState {
     /// The client sent `Expect: 100-continue` and waits for `100 Continue` before
     /// sending the body; it is sent on the first read.
     pub(crate) continue_pending: bool,
+    /// The decoder of a chunked body (`remaining` is then 0: the length is not known).
+    pub(crate) chunked: Option<ChunkedReader<()>>,
+    /// The status a malformed or oversized chunked body calls for (`400`, `413`), once
+    /// reading it failed: the handler's error is answered with it, not with `500`.
+    pub(crate) refusal: Option<(u16, String)>,
 }
 
 impl BodyState {
@@ -25,6 +32,8 @@ impl BodyState {
     pub(crate) const EMPTY: BodyState = BodyState {
         remaining: 0,
         continue_pending: false,
+        chunked: None,
+        refusal: None,
     };
 
     /// How the body of `head` is framed, or the status (and message) that refuses it.
@@ -35,10 +44,7 @@ impl BodyState {
                 // Both framings at once is how requests are smuggled past proxies.
                 return Err((400, "Both Transfer-Encoding and Content-Length".into()));
             }
-            return Err((
-                501,
-                "Transfer-Encoding is not supported; send Content-Length".into(),
-            ));
+            return Self::chunked_framing(head, limits);
         }
         let mut length: Option<u64> = None;
         for item in headers.get_all("Content-Length").flat_map(|v| v.split(',')) {
@@ -72,18 +78,71 @@ impl BodyState {
         Ok(BodyState {
             remaining,
             continue_pending,
+            chunked: None,
+            refusal: None,
         })
+    }
+
+    /// A body with `Transfer-Encoding`: only `chunked` alone, on HTTP/1.1, is accepted.
+    /// Any other coding, a list (`gzip, chunked`, `chunked, chunked`) or HTTP/1.0 is
+    /// refused with `400`: a server that cannot frame the body cannot find the next
+    /// request either (RFC 9112 §6.1), and guessing is how requests are smuggled.
+    fn chunked_framing(head: &Head, limits: &Limits) -> Result<BodyState, (u16, String)> {
+        if head.version != Version::Http11 {
+            return Err((400, "Transfer-Encoding in an HTTP/1.0 request".into()));
+        }
+        let codings: Vec<&str> = head
+            .headers
+            .get_all("Transfer-Encoding")
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        if codings.len() != 1 || !codings[0].eq_ignore_ascii_case("chunked") {
+            let sent = codings.join(", ");
+            return Err((400, format!("Unsupported Transfer-Encoding ({sent:?})")));
+        }
+        let continue_pending = match head.headers.get("Expect") {
+            Some(expect) if !expect.trim().eq_ignore_ascii_case("100-continue") => {
+                return Err((417, format!("Unsupported expectation ({expect:?})")));
+            }
+            Some(_) => true,
+            None => false,
+        };
+        Ok(BodyState {
+            remaining: 0,
+            continue_pending,
+            chunked: Some(ChunkedReader::new((), limits.max_body)),
+            refusal: None,
+        })
+    }
+
+    /// Whether body bytes may still be unread (a chunked body not read to its end).
+    pub(crate) fn unread(&self) -> bool {
+        self.remaining > 0 || self.chunked.as_ref().is_some_and(|c| !c.is_done())
     }
 
     /// Whether the unread body stops the connection from carrying another request: too
     /// much of it to skip, or a client that waits for `100 Continue` and has not sent it.
     pub(crate) fn ends_connection(&self) -> bool {
+        if self.refusal.is_some() {
+            return true;
+        }
+        if let Some(chunked) = &self.chunked {
+            // Its length is unknown until it is read: a chunked body the handler left
+            // unread ends the connection rather than being skipped unbounded.
+            return !chunked.is_done();
+        }
         self.remaining > MAX_SKIPPED_BODY || (self.continue_pending && self.remaining > 0)
     }
 }
 
-/// A request body: reads up to its `Content-Length`, then end-of-file. Get it from
+/// A request body: reads up to its `Content-Length` (or the decoded bytes of a chunked
+/// body, up to its last chunk), then end-of-file. Get it from
 /// [`HttpRequest::body`](super::HttpRequest::body).
+///
+/// A malformed chunked body makes a read fail with `InvalidData`, one over
+/// [`Limits::max_body`] with `FileTooLarge`; a handler that returns that error gets
+/// `400` or `413` sent for it, and the connection closes.
 pub struct Body<'r> {
     pub(crate) stream: &'r mut StreamRequest,
     pub(crate) state: &'r mut BodyState,
@@ -92,7 +151,7 @@ pub struct Body<'r> {
 
 impl Read for Body<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.state.remaining == 0 || buf.is_empty() {
+        if !self.state.unread() || buf.is_empty() {
             return Ok(0);
         }
         if self.state.continue_pending {
@@ -104,6 +163,22 @@ impl Read for Body<'_> {
                     .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
                 self.stream.wfile.flush()?;
             }
+        }
+        if let Some(decoder) = self.state.chunked.take() {
+            let (mut reader, ()) = decoder.swap_inner(&mut self.stream.rfile);
+            let read = reader.read(buf);
+            self.state.chunked = Some(reader.swap_inner(()).0);
+            if let Err(err) = &read {
+                let status = match err.kind() {
+                    io::ErrorKind::InvalidData => Some(400),
+                    io::ErrorKind::FileTooLarge => Some(413),
+                    _ => None,
+                };
+                if let Some(status) = status {
+                    self.state.refusal = Some((status, err.to_string()));
+                }
+            }
+            return read;
         }
         let want = usize::try_from(self.state.remaining).map_or(buf.len(), |r| r.min(buf.len()));
         let n = self.stream.rfile.read(&mut buf[..want])?;
@@ -183,8 +258,16 @@ mod tests {
             400
         );
         assert_eq!(
-            refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            501
+            refused("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            refused("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            400
         );
         assert_eq!(
             refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"),

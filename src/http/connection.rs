@@ -61,6 +61,13 @@ impl HttpConnection {
             let handled = panic::catch_unwind(AssertUnwindSafe(|| handler.handle(&mut request)));
             match handled {
                 Ok(Ok(())) => {}
+                Ok(Err(err)) if request.body_refused() => {
+                    // The client's fault, not the handler's: 400 or 413, then close.
+                    log::debug!("{}: {err}", request.client_address());
+                    request.answer_failure();
+                    linger_close(stream);
+                    return Ok(());
+                }
                 Ok(Err(err)) => {
                     if !client_gone(&err) {
                         request.answer_failure();
@@ -75,7 +82,7 @@ impl HttpConnection {
             }
             let keep_alive = request.finish_response()?;
             if !keep_alive || !request.skip_unread_body()? {
-                if request.body_remaining() > 0 {
+                if request.body_unread() {
                     linger_close(stream);
                 }
                 return Ok(());

@@ -1,5 +1,7 @@
 //! An `http.server`-style layer: [`HttpHandler`] (Python's `BaseHTTPRequestHandler`),
-//! [`HttpServer`] and [`ThreadingHttpServer`], and [`MultipartWriter`] for MJPEG streams.
+//! [`HttpServer`] and [`ThreadingHttpServer`], [`FileServer`] (Python's
+//! `SimpleHTTPRequestHandler`, `python -m http.server`), and [`MultipartWriter`] for
+//! MJPEG streams.
 //!
 //! As in Python, an HTTP server is a stream server whose requests speak HTTP: its socket
 //! kind is [`Http<Tcp>`](Http) (or `Http<Unix>`), and any mode serves it
@@ -270,13 +272,16 @@
 //! # What is different from Python's `http.server`
 //!
 //! - Requests are parsed by `httparse`. Limits ([`Limits`]) answer `414`, `431`, `413`
-//!   and `400` and close the connection; HTTP/2 and later get `505`; a
-//!   `Transfer-Encoding` (not supported) gets `501`.
-//! - Keep-alive is on for HTTP/1.1 (Python needs `protocol_version = "HTTP/1.1"`),
-//!   and a response without `Content-Length` closes the connection instead of leaving
-//!   the client waiting (python/cpython#75259).
+//!   and `400` and close the connection; HTTP/2 and later get `505`.
+//! - Chunked request bodies are decoded (the body limit applies to the decoded size);
+//!   both framings at once, two lengths, another transfer coding or a malformed chunk
+//!   get `400` and the connection closes, so no request can be smuggled past a proxy.
+//! - Keep-alive is on for HTTP/1.1 (Python needs `protocol_version = "HTTP/1.1"`).
+//!   A response without `Content-Length` is chunked for HTTP/1.1 clients and
+//!   close-delimited for HTTP/1.0 ones, instead of leaving the client waiting
+//!   (python/cpython#75259).
 //! - `HEAD` runs `do_get` with the body dropped unless `do_head` is implemented.
-//! - The body reader stops at `Content-Length`; a handler cannot read into the next
+//! - The body reader stops at the end of the body; a handler cannot read into the next
 //!   request, and what it leaves unread is skipped.
 //! - Header names and values with line breaks are refused (no response splitting).
 //! - A handler that sends nothing gets a `500` sent for it; a panic is answered with
@@ -302,6 +307,7 @@ mod text;
 
 pub use body::Body;
 pub use connection::HttpConnection;
+pub use files::FileServer;
 pub use handler::{unsupported_method, HttpHandler};
 pub use headers::Headers;
 pub use limits::Limits;

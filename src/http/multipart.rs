@@ -71,6 +71,8 @@ impl<'r, 'a> MultipartWriter<'r, 'a> {
             "Content-Type",
             format_args!("multipart/x-mixed-replace; boundary={boundary}"),
         )?;
+        // Close-delimited, not chunked: some MJPEG clients cannot read chunks.
+        request.send_header("Connection", "close")?;
         request.end_headers()?;
         Ok(MultipartWriter {
             request,

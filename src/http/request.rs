@@ -99,10 +99,13 @@ impl<'a> HttpRequest<'a> {
         self.head.method == "HEAD"
     }
 
-    /// The request body: reads at most `Content-Length` bytes, then end-of-file. A
-    /// client that closes before sending all of it makes a read fail with
-    /// `UnexpectedEof`. Bodies over [`Limits::max_body`](super::Limits::max_body) were
-    /// refused with `413` before the handler ran.
+    /// The request body: reads at most `Content-Length` bytes, or decodes a
+    /// `Transfer-Encoding: chunked` body, then end-of-file. A client that closes before
+    /// sending all of it makes a read fail with `UnexpectedEof`. Bodies whose
+    /// `Content-Length` is over [`Limits::max_body`](super::Limits::max_body) were
+    /// refused with `413` before the handler ran; a chunked body that decodes to more
+    /// fails the read (`FileTooLarge`), and one that is malformed fails it with
+    /// `InvalidData`: return that error and the client gets `413` or `400`.
     ///
     /// Unlike Python's `rfile`, it cannot read past the body into the next request;
     /// what a handler leaves unread is skipped before the next request (or the
@@ -123,9 +126,26 @@ impl<'a> HttpRequest<'a> {
         Ok(body)
     }
 
-    /// The declared body length that is still unread.
+    /// The declared body length that is still unread (0 for a chunked body, whose
+    /// length is not declared).
     pub fn body_remaining(&self) -> u64 {
         self.body.remaining
+    }
+
+    /// Whether the request body is chunked (`Transfer-Encoding: chunked`).
+    pub fn body_is_chunked(&self) -> bool {
+        self.body.chunked.is_some()
+    }
+
+    /// Whether part of the body is still unread.
+    pub(crate) fn body_unread(&self) -> bool {
+        self.body.unread()
+    }
+
+    /// Whether reading the body failed because the client sent a malformed or oversized
+    /// chunked body.
+    pub(crate) fn body_refused(&self) -> bool {
+        self.body.refusal.is_some()
     }
 
     /// Starts the response with a status line and the `Server` and `Date` headers
@@ -155,9 +175,15 @@ impl<'a> HttpRequest<'a> {
     /// Ends the header lines (Python's `end_headers`); the body follows through
     /// [`wfile`](Self::wfile), in the same send when it is small.
     ///
+    /// A response without `Content-Length` to an HTTP/1.1 client gets
+    /// `Transfer-Encoding: chunked`: each write to [`wfile`](Self::wfile) is a chunk and
+    /// the last one is sent when the handler returns, so the connection stays open. To
+    /// an HTTP/1.0 client, or when the handler sent `Connection: close` (or its own
+    /// `Transfer-Encoding`), the body is close-delimited.
+    ///
     /// Adds `Connection: close` when the connection must close after this response
-    /// (the request asked for it, the body has no `Content-Length`, or the handler left
-    /// too much of the request body unread to skip it), and
+    /// (the request asked for it, the body has no length and is not chunked, or the
+    /// handler left too much of the request body unread to skip it), and
     /// `Connection: keep-alive` when an HTTP/1.0 client asked to keep it open.
     pub fn end_headers(&mut self) -> io::Result<()> {
         let ends = self.body.ends_connection();
@@ -204,6 +230,50 @@ impl<'a> HttpRequest<'a> {
         self.response.body(&mut self.stream.wfile)
     }
 
+    /// Answers with the file at `path` as the whole response, as the file server does:
+    /// `Content-Type` from its extension, `Content-Length`, `Last-Modified`,
+    /// `Accept-Ranges`; `304` when `If-Modified-Since` says the client's copy is current;
+    /// `206` with `Content-Range` for a `Range: bytes=A-B`, `bytes=A-` or `bytes=-N`
+    /// (unless an `If-Range` names another copy), `416` for one past the end, a
+    /// malformed one ignored. `HEAD` gets the headers only.
+    ///
+    /// The body is sent without copying it through user space where the OS allows it
+    /// (`sendfile` on Linux; through TLS it is read and encrypted), and memory does not
+    /// grow with the file's size. A path that is not a regular file is `404`; one the
+    /// server may not read is `403`. `path` is used as given: to serve a directory
+    /// safely from request paths, use [`FileServer`](super::FileServer).
+    pub fn send_file(&mut self, path: impl AsRef<std::path::Path>) -> io::Result<()> {
+        let path = path.as_ref();
+        let opened = std::fs::File::open(path).and_then(|file| {
+            let metadata = file.metadata()?;
+            Ok((file, metadata))
+        });
+        match opened {
+            Ok((file, metadata)) if metadata.is_file() => {
+                let content_type = super::files::mime::content_type(path);
+                super::files::send::send_file(self, &file, &metadata, content_type)
+            }
+            Err(err) if err.kind() == io::ErrorKind::PermissionDenied => self.send_error(403, None),
+            _ => self.send_error(404, Some("File not found")),
+        }
+    }
+
+    /// [`send_file`](Self::send_file) for a file that is already open, with the
+    /// content type given.
+    pub fn send_open_file(&mut self, file: &std::fs::File, content_type: &str) -> io::Result<()> {
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            return self.send_error(404, Some("File not found"));
+        }
+        super::files::send::send_file(self, file, &metadata, content_type)
+    }
+
+    /// Sends `len` bytes of `file`, from its current position, as the body (after
+    /// `end_headers`), by `sendfile` on a plain socket.
+    pub(crate) fn send_file_body(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
+        self.response.send_file(&mut self.stream.wfile, file, len)
+    }
+
     /// Ends the connection after this response (Python's `close_connection = True`).
     pub fn close_connection(&mut self) {
         self.response.close = true;
@@ -234,6 +304,7 @@ impl<'a> HttpRequest<'a> {
             Phase::Headers => self.end_headers()?,
             Phase::Body => {}
         }
+        self.response.finish_chunked(&mut self.stream.wfile)?;
         self.log();
         self.stream.wfile.flush()?;
         if !self.response.framing_intact() {
@@ -253,7 +324,10 @@ impl<'a> HttpRequest<'a> {
     /// When a handler failed before answering, the client still gets a status.
     pub(crate) fn answer_failure(&mut self) {
         if self.response.phase != Phase::Body {
-            let _ = self.send_error(500, None);
+            let _ = match self.body.refusal.take() {
+                Some((status, message)) => self.send_error(status, Some(&message)),
+                None => self.send_error(500, None),
+            };
             self.log();
         }
         self.response.close = true;
@@ -272,7 +346,7 @@ impl<'a> HttpRequest<'a> {
     /// Reads past what the handler left of the body so that the next request can be
     /// read; `false` when the connection should close instead.
     pub(crate) fn skip_unread_body(&mut self) -> io::Result<bool> {
-        if self.body.remaining == 0 {
+        if !self.body.unread() {
             return Ok(true);
         }
         if self.body.ends_connection() {

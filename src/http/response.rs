@@ -4,12 +4,15 @@
 //! Header lines are collected and handed to `wfile` in one piece by `end_headers`; the
 //! body follows in the same buffer, so a small response goes out in one send. The state
 //! also keeps the connection's framing right, which Python leaves to the handler: a
-//! response with neither `Content-Length` nor an empty body by definition closes the
-//! connection (and says `Connection: close`), so an HTTP/1.1 client never waits for a
-//! body that has no end.
+//! response without `Content-Length` to an HTTP/1.1 client is sent chunked
+//! (`Transfer-Encoding: chunked`, the last chunk written when the handler returns), and
+//! to an HTTP/1.0 client, or after the handler sent `Connection: close` itself, it is
+//! close-delimited (and says `Connection: close`); either way a client never waits for
+//! a body that has no end.
 
 use std::io::{self, IoSlice, Write};
 
+use super::chunked::ChunkedWriter;
 use super::head::Head;
 use super::status::has_no_body;
 use super::text::{check_field_name, check_field_value, misuse, push_field, status_head};
@@ -35,6 +38,15 @@ pub(crate) struct Response {
     pub(crate) status: u16,
     content_length: Option<u64>,
     connection_header: bool,
+    /// The handler sent `Connection: close` itself: a body without a length is then
+    /// close-delimited, never chunked (MJPEG clients cannot all read chunks).
+    close_sent: bool,
+    /// The handler sent its own `Transfer-Encoding`: the layer does not add one.
+    transfer_encoding_sent: bool,
+    /// The body goes out in chunks (`Transfer-Encoding: chunked` was added).
+    pub(crate) chunked: bool,
+    /// The last chunk was written.
+    chunked_done: bool,
     /// Python's `close_connection`: end the connection after this response.
     pub(crate) close: bool,
     pub(crate) body_written: u64,
@@ -56,6 +68,10 @@ impl Response {
             status: 0,
             content_length: None,
             connection_header: false,
+            close_sent: false,
+            transfer_encoding_sent: false,
+            chunked: false,
+            chunked_done: false,
             close: !keep_alive,
             body_written: 0,
             discard_body: false,
@@ -73,6 +89,7 @@ impl Response {
     pub(crate) fn framing_intact(&self) -> bool {
         match self.content_length {
             _ if self.discard_body => true,
+            _ if self.chunked => self.chunked_done,
             Some(length) => self.body_written == length,
             None => false,
         }
@@ -101,6 +118,9 @@ impl Response {
         self.buffer.clear();
         self.content_length = None;
         self.connection_header = false;
+        self.close_sent = false;
+        self.transfer_encoding_sent = false;
+        self.chunked = false;
         self.discard_body = self.head_request || has_no_body(code);
         status_head(&mut self.buffer, code, reason, server_version);
         Ok(())
@@ -128,7 +148,10 @@ impl Response {
                 .any(|t| t.trim().eq_ignore_ascii_case("close"))
             {
                 self.close = true;
+                self.close_sent = true;
             }
+        } else if name.eq_ignore_ascii_case("Transfer-Encoding") {
+            self.transfer_encoding_sent = true;
         }
         push_field(&mut self.buffer, name, value);
         Ok(())
@@ -145,7 +168,20 @@ impl Response {
         if self.phase != Phase::Headers {
             return Err(misuse("end_headers without send_response"));
         }
-        if (self.content_length.is_none() && !self.discard_body) || unread_body_ends_connection {
+        let interim = (100..200).contains(&self.status);
+        let unframed = self.content_length.is_none() && !self.discard_body && !interim;
+        if unframed
+            && self.request_version == Version::Http11
+            && !self.close_sent
+            && !self.transfer_encoding_sent
+        {
+            push_field(&mut self.buffer, "Transfer-Encoding", "chunked");
+            self.chunked = true;
+            self.chunked_done = false;
+        } else if unframed {
+            self.close = true;
+        }
+        if unread_body_ends_connection {
             self.close = true;
         }
         if !self.connection_header {
@@ -156,7 +192,6 @@ impl Response {
             }
         }
         self.buffer.extend_from_slice(b"\r\n");
-        let interim = (100..200).contains(&self.status);
         self.phase = if interim { Phase::Idle } else { Phase::Body };
         let mut sent = wfile.write_all(&self.buffer);
         if interim {
@@ -168,6 +203,49 @@ impl Response {
             self.close = true;
         }
         sent
+    }
+
+    /// Writes the last chunk of a chunked body (once; nothing for other bodies).
+    pub(crate) fn finish_chunked(&mut self, wfile: &mut SocketWriter) -> io::Result<()> {
+        if self.phase == Phase::Body && self.chunked && !self.chunked_done {
+            self.chunked_done = true;
+            wfile.write_all(b"0\r\n\r\n")?;
+        }
+        Ok(())
+    }
+
+    /// Writes `len` bytes of `file`, from its current position, as (part of) the body:
+    /// by `sendfile` on a plain socket (see `SocketWriter::send_file`).
+    pub(crate) fn send_file(
+        &mut self,
+        wfile: &mut SocketWriter,
+        file: &std::fs::File,
+        len: u64,
+    ) -> io::Result<()> {
+        let writer = self.body(wfile);
+        writer.check(usize::try_from(len).unwrap_or(usize::MAX))?;
+        if writer.state.discard_body || len == 0 {
+            writer.state.body_written += len;
+            return Ok(());
+        }
+        let sent = if writer.state.chunked {
+            write!(writer.wfile, "{len:x}\r\n")
+                .and_then(|()| writer.wfile.send_file(file, len))
+                .and_then(|()| writer.wfile.write_all(b"\r\n"))
+        } else {
+            writer.wfile.send_file(file, len)
+        };
+        match sent {
+            Ok(()) => {
+                writer.state.body_written += len;
+                Ok(())
+            }
+            Err(err) => {
+                // How much went out is unknown: the framing is lost.
+                writer.state.close = true;
+                Err(err)
+            }
+        }
     }
 
     /// A writer for the body.
@@ -194,6 +272,9 @@ impl BodyWriter<'_> {
         if self.state.phase != Phase::Body {
             return Err(misuse("write the body after end_headers"));
         }
+        if self.state.chunked_done {
+            return Err(misuse("write after the last chunk of the body"));
+        }
         if self.room().is_some_and(|room| len as u64 > room) {
             return Err(misuse("body longer than the Content-Length sent"));
         }
@@ -206,6 +287,8 @@ impl Write for BodyWriter<'_> {
         self.check(buf.len())?;
         let n = if self.state.discard_body {
             buf.len()
+        } else if self.state.chunked {
+            ChunkedWriter::new(&mut *self.wfile).write(buf)?
         } else {
             self.wfile.write(buf)?
         };
@@ -218,6 +301,8 @@ impl Write for BodyWriter<'_> {
         self.check(total)?;
         let n = if self.state.discard_body {
             total
+        } else if self.state.chunked {
+            ChunkedWriter::new(&mut *self.wfile).write_vectored(bufs)?
         } else {
             self.wfile.write_vectored(bufs)?
         };

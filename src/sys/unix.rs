@@ -388,3 +388,35 @@ pub(crate) fn wait_either(
         }
     }
 }
+
+/// Sends `len` bytes of the file `file` from `offset` to the socket `socket` with
+/// `sendfile(2)`: the kernel moves the pages, nothing is copied through user space.
+/// Returns how many bytes were sent: fewer than `len` only when the file ended first.
+/// A socket timeout is a `WouldBlock` error, as for `write`.
+///
+/// `std::io::copy` from a `File` to a `TcpStream` does not do this (it avoids
+/// `sendfile` because a file changed while its pages sit in the socket buffer could
+/// send the new bytes); a file server sends files as they are, so it calls it itself.
+#[cfg(all(feature = "http", any(target_os = "linux", target_os = "android")))]
+pub(crate) fn sendfile_all(socket: RawFd, file: RawFd, offset: u64, len: u64) -> io::Result<u64> {
+    let mut off = libc::off_t::try_from(offset)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file offset too large"))?;
+    let mut sent = 0;
+    while sent < len {
+        // At most 1 GiB per call: the kernel caps a call at about 2 GiB anyway.
+        let count = usize::try_from((len - sent).min(1 << 30)).unwrap_or(1 << 30);
+        // SAFETY: both descriptors are open for the call; `off` is a valid pointer.
+        let n = unsafe { libc::sendfile(socket, file, &mut off, count) };
+        match n {
+            0 => break,
+            n if n > 0 => sent += n as u64,
+            _ => {
+                let err = io::Error::last_os_error();
+                if err.kind() != io::ErrorKind::Interrupted {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    Ok(sent)
+}

@@ -68,13 +68,48 @@ pub fn read_head(reader: &mut impl BufRead) -> io::Result<Response> {
     })
 }
 
-/// Reads one response; the body by `Content-Length`, or to the end of the connection
-/// without one. `head_request`: a response to HEAD has no body.
+/// Reads a chunked body (sizes, data, the last chunk and an empty trailer section),
+/// strictly: any framing error is an `InvalidData` error.
+pub fn read_chunked(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
+    let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let size = line
+            .strip_suffix("\r\n")
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .ok_or_else(|| bad(format!("bad chunk-size line {line:?}")))?;
+        if size == 0 {
+            let mut end = String::new();
+            reader.read_line(&mut end)?;
+            if end != "\r\n" {
+                return Err(bad(format!("trailer {end:?} after the last chunk")));
+            }
+            return Ok(body);
+        }
+        let start = body.len();
+        body.resize(start + size as usize, 0);
+        reader.read_exact(&mut body[start..])?;
+        let mut crlf = [0; 2];
+        reader.read_exact(&mut crlf)?;
+        if crlf != *b"\r\n" {
+            return Err(bad(format!("chunk data ends with {crlf:?}")));
+        }
+    }
+}
+
+/// Reads one response; the body by `Content-Length`, chunked, or to the end of the
+/// connection without either. `head_request`: a response to HEAD has no body.
 pub fn read_response(reader: &mut impl BufRead, head_request: bool) -> io::Result<Response> {
     let mut response = read_head(reader)?;
     let no_body = head_request || matches!(response.status, 100..=199 | 204 | 304);
     if !no_body {
+        let chunked = response
+            .header("Transfer-Encoding")
+            .is_some_and(|te| te.eq_ignore_ascii_case("chunked"));
         match response.header("Content-Length") {
+            _ if chunked => response.body = read_chunked(reader)?,
             Some(length) => {
                 let mut body = vec![0; length.parse().expect("numeric Content-Length")];
                 reader.read_exact(&mut body)?;

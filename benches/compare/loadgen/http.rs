@@ -17,12 +17,12 @@ pub fn available() -> bool {
         .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
 }
 
-fn wrk(addr: SocketAddr, conns: usize, seconds: f64) -> io::Result<String> {
+fn wrk(addr: SocketAddr, conns: usize, path: &str, seconds: f64) -> io::Result<String> {
     let out = Command::new("wrk")
         .args(["-t1", &format!("-c{conns}")])
         .arg(format!("-d{}s", seconds.ceil().max(1.0) as u64))
         .arg("--latency")
-        .arg(format!("http://{addr}/"))
+        .arg(format!("http://{addr}{path}"))
         .output()?;
     if !out.status.success() {
         return Err(io::Error::other(
@@ -49,12 +49,13 @@ pub fn run(
     addr: SocketAddr,
     pid: u32,
     conns: usize,
+    path: &str,
     warmup: Duration,
     measure: Duration,
 ) -> io::Result<Sample> {
-    wrk(addr, conns, warmup.as_secs_f64())?;
+    wrk(addr, conns, path, warmup.as_secs_f64())?;
     let probe = Probe::start(pid)?;
-    let report = wrk(addr, conns, measure.as_secs_f64())?;
+    let report = wrk(addr, conns, path, measure.as_secs_f64())?;
     let (cpu_seconds, other_load) = probe.finish(pid)?;
     let mut sample = Sample {
         cpu_seconds,

@@ -2,6 +2,7 @@
 //! in a child process of its own, so its CPU time and memory can be read from `/proc`.
 //! Each binds 127.0.0.1 port 0, prints `listening on ADDR` and serves until killed.
 
+pub mod files;
 pub mod handwritten;
 pub mod mio_echo;
 pub mod socketserver;

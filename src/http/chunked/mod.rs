@@ -1,7 +1,7 @@
 //! HTTP/1.1's chunked transfer coding (RFC 9112 §7.1): [`ChunkedReader`] decodes a
 //! request body sent with `Transfer-Encoding: chunked`, [`ChunkedWriter`] encodes a
 //! response body whose length is not known when its head is sent.
-#![allow(dead_code, unused_imports)] // The HTTP handler that uses this comes next.
+#![allow(dead_code)] // ChunkedWriter::get_ref and ChunkedReader::into_inner serve the tests.
 
 mod reader;
 #[cfg(test)]

@@ -68,7 +68,7 @@ enum State {
     Failed(io::ErrorKind),
 }
 
-impl<R: BufRead> ChunkedReader<R> {
+impl<R> ChunkedReader<R> {
     /// Decodes the chunked body at the start of `inner`, allowing at most `max_decoded`
     /// bytes of body.
     pub(crate) fn new(inner: R, max_decoded: u64) -> Self {
@@ -83,6 +83,31 @@ impl<R: BufRead> ChunkedReader<R> {
         }
     }
 
+    /// The same decoder reading from `inner` instead, and the reader it had: a decoder
+    /// kept between reads without a borrow of the connection (`ChunkedReader<()>`)
+    /// borrows it for one read.
+    pub(crate) fn swap_inner<R2>(self, inner: R2) -> (ChunkedReader<R2>, R) {
+        let ChunkedReader {
+            inner: old,
+            state,
+            decoded,
+            max_decoded,
+            extension_bytes,
+            trailer_bytes,
+            line,
+        } = self;
+        let reader = ChunkedReader {
+            inner,
+            state,
+            decoded,
+            max_decoded,
+            extension_bytes,
+            trailer_bytes,
+            line,
+        };
+        (reader, old)
+    }
+
     /// Whether the whole body, trailers included, has been read: then the inner reader
     /// is at the first byte after it.
     pub(crate) fn is_done(&self) -> bool {
@@ -93,7 +118,9 @@ impl<R: BufRead> ChunkedReader<R> {
     pub(crate) fn decoded(&self) -> u64 {
         self.decoded
     }
+}
 
+impl<R: BufRead> ChunkedReader<R> {
     /// The inner reader, at the first byte after the body when [`is_done`](Self::is_done).
     pub(crate) fn into_inner(self) -> R {
         self.inner

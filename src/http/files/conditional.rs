@@ -5,7 +5,6 @@
 //! HTTP dates have whole seconds, so the modification time is compared truncated to the
 //! second: a client that got `Last-Modified` for a file changed at `12:00:00.7` and sends
 //! it back as `If-Modified-Since: ... 12:00:00 GMT` gets `304`, as it should.
-#![cfg_attr(not(test), allow(dead_code))] // The file server handler that uses this comes next.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

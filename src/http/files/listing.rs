@@ -8,7 +8,6 @@
 //! replaces the listing is decided by
 //! [`ServedRoot::index_file`](super::path::ServedRoot::index_file), which also keeps an
 //! index that is a link out of the root from being served.
-#![cfg_attr(not(test), allow(dead_code))] // The file server handler that uses this comes next.
 
 use std::cmp::Ordering;
 use std::ffi::OsString;

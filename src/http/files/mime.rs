@@ -6,7 +6,6 @@
 //! from `mimetypes`, which also reads the machine's `/etc/mime.types`, so they are not
 //! one fixed table either; where they differ from `mime_guess` for a type a browser
 //! acts on, [`OVERRIDES`] has Python's value.
-#![cfg_attr(not(test), allow(dead_code))] // The file server handler that uses this comes next.
 
 use std::path::Path;
 

@@ -5,11 +5,16 @@
 //! types ([`mime`]).
 //!
 //! Each part is a pure function of its inputs (a header value, a file's metadata, a
-//! directory) so it can be tested alone; the HTTP handler that puts them together
-//! comes next.
+//! directory) so it can be tested alone; [`send`] answers with one file
+//! ([`HttpRequest::send_file`](crate::http::HttpRequest::send_file)) and [`FileServer`]
+//! puts them all together.
 
 pub(crate) mod conditional;
 pub(crate) mod listing;
 pub(crate) mod mime;
 pub(crate) mod path;
 pub(crate) mod range;
+pub(crate) mod send;
+mod server;
+
+pub use server::FileServer;

@@ -7,7 +7,6 @@
 //! value this does not fully understand is ignored: a malformed one, another unit, and a
 //! request for several ranges (`bytes=0-1,5-6`), which would need a
 //! `multipart/byteranges` body that no browser needs for seeking or resuming.
-#![cfg_attr(not(test), allow(dead_code))] // The file server handler that uses this comes next.
 
 /// The part of a file a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
