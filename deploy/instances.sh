@@ -1,0 +1,23 @@
+#!/bin/sh
+# Starts N instances of a server example behind a balancer, on 127.0.0.1:BASE+1..BASE+N
+# (BASE 2500), each with --proxy-protocol, and stops them all on Ctrl-C.
+#
+#   deploy/instances.sh echo_server 3 [BASE] [-- more flags for every instance]
+set -eu
+example=${1:?usage: instances.sh EXAMPLE N [BASE] [-- FLAGS]}
+count=${2:?usage: instances.sh EXAMPLE N [BASE] [-- FLAGS]}
+base=${3:-2500}
+shift 2
+[ $# -gt 0 ] && [ "$1" != "--" ] && shift
+[ $# -gt 0 ] && [ "$1" = "--" ] && shift
+cd "$(dirname "$0")/.."
+cargo build --release --example "$example"
+pids=
+trap 'kill $pids 2>/dev/null; wait' INT TERM EXIT
+i=1
+while [ "$i" -le "$count" ]; do
+    target/release/examples/"$example" -p $((base + i)) --proxy-protocol "$@" &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+wait
