@@ -66,6 +66,13 @@ pub fn signal(child: &Child, signal: i32) {
     assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill {pid}");
 }
 
+/// Sends `signal` to process `pid`, a child of the test's that is still running.
+pub fn signal_pid(pid: u32, signal: i32) {
+    let pid = libc::pid_t::try_from(pid).expect("pid");
+    // SAFETY: kill has no memory effects.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill {pid}");
+}
+
 /// A running example server whose stderr (its log, at `RUST_LOG=info`) the test reads.
 pub struct Instance {
     pub name: String,
