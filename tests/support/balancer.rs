@@ -99,10 +99,13 @@ impl Instance {
         Self::spawn(example, command)
     }
 
-    /// Starts `command` (an example server) and waits for its `listening on` line.
+    /// Starts `command` (an example server) and waits for its `listening on` line. It
+    /// logs at `RUST_LOG=info` unless `command` sets `RUST_LOG` itself.
     pub fn spawn(name: &str, mut command: Command) -> Self {
+        if !command.get_envs().any(|(key, _)| key == "RUST_LOG") {
+            command.env("RUST_LOG", "info");
+        }
         let mut child = command
-            .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
