@@ -6,10 +6,15 @@
 set -eu
 example=${1:?usage: instances.sh EXAMPLE N [BASE] [-- FLAGS]}
 count=${2:?usage: instances.sh EXAMPLE N [BASE] [-- FLAGS]}
-base=${3:-2500}
 shift 2
-[ $# -gt 0 ] && [ "$1" != "--" ] && shift
-[ $# -gt 0 ] && [ "$1" = "--" ] && shift
+base=2500
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+    base=$1
+    shift
+fi
+if [ $# -gt 0 ] && [ "$1" = "--" ]; then
+    shift
+fi
 cd "$(dirname "$0")/.."
 cargo build --release --example "$example"
 pids=
