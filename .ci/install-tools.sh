@@ -15,6 +15,8 @@ missing=()
 for program in "${!package_of[@]}"; do
     command -v "$program" >/dev/null 2>&1 || missing+=("${package_of[$program]}")
 done
+# Debian's nginx loads its stream proxy (the PROXY protocol tests) as a module of its own.
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream)
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-tools: all present"
     exit 0

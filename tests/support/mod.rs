@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use socketserver::ShutdownHandle;
 
+pub mod balancer;
 pub mod drive;
 pub mod echo_protocol;
 pub mod example;
