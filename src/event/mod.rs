@@ -180,6 +180,7 @@ mod event_loop;
 mod handler;
 mod lifecycle;
 mod lines;
+mod loops;
 mod mode;
 mod proxy;
 mod server;
