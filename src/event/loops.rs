@@ -4,8 +4,9 @@
 //!
 //! # How connections reach the loops: one `SO_REUSEPORT` listener per loop
 //!
-//! Each loop after the first binds a listening socket of its own to the server's address
-//! with `SO_REUSEPORT`, and the kernel hashes every new connection to one socket of the
+//! Each loop after the first has a listening socket of its own, bound to the server's
+//! address with `SO_REUSEPORT` when the server is (so clients that connect before
+//! `serve_forever` starts are spread too), and the kernel hashes every new connection to one socket of the
 //! group. The alternative, one shared listener registered in every loop's epoll with
 //! `EPOLLEXCLUSIVE`, wakes the *first idle* waiter, so at low concurrency one loop takes
 //! nearly everything. Measured on Linux 6.x, 1000 short loopback connections (connect,
@@ -59,30 +60,41 @@ pub(crate) struct Worker<H: EventHandler> {
     event_loop: Loop<H>,
 }
 
-/// Makes the loops after the first: `count` of them, for the server socket `primary`.
+/// The listeners of the loops after the first, `count` of them, bound when the server
+/// is: each a `SO_REUSEPORT` sibling of `primary`. Empty (the loops will share `primary`,
+/// logged) when `primary` cannot have siblings.
+pub(crate) fn siblings(primary: &Tcp, count: usize) -> Result<Vec<TcpListener>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let mut listeners = Vec::with_capacity(count);
+    for _ in 0..count {
+        match sibling(primary) {
+            Ok(listener) => listeners.push(listener),
+            Err(why) => {
+                log::info!("the event loops share one listening socket: {why}");
+                return Ok(Vec::new());
+            }
+        }
+    }
+    Ok(listeners)
+}
+
+/// Makes the loops after the first: `count` of them, with the `listeners` bound for
+/// them, or sharing the server's socket `primary` when there are none.
 pub(crate) fn start_workers<H: EventHandler>(
     count: usize,
-    primary: &Tcp,
+    primary: RawFd,
+    listeners: &mut Vec<TcpListener>,
     make_loop: impl Fn(&Poll) -> Result<Loop<H>>,
 ) -> Result<Vec<Worker<H>>> {
     let mut workers = Vec::with_capacity(count);
-    let mut shared_logged = false;
+    let mut listeners = std::mem::take(listeners).into_iter();
     for _ in 0..count {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKE)?);
-        let listener = match sibling(primary) {
-            Ok(listener) => Some(listener),
-            Err(why) => {
-                if !shared_logged {
-                    log::info!("the event loops share one listening socket: {why}");
-                    shared_logged = true;
-                }
-                None
-            }
-        };
-        let fd = listener
-            .as_ref()
-            .map_or(primary.raw_fd(), TcpListener::as_raw_fd);
+        let listener = listeners.next();
+        let fd = listener.as_ref().map_or(primary, TcpListener::as_raw_fd);
         poll.registry()
             .register(&mut SourceFd(&fd), LISTENER, Interest::READABLE)?;
         let event_loop = make_loop(&poll)?;

@@ -31,6 +31,10 @@ pub struct EventLoop<H: EventHandler> {
 pub(crate) struct State<H: EventHandler> {
     pub(crate) first: Option<Loop<H>>,
     pub(crate) others: Vec<Worker<H>>,
+    /// The other loops' `SO_REUSEPORT` listeners, bound with the server (so that clients
+    /// are spread from the start), until the first `serve_forever` gives them to the
+    /// loops.
+    pub(crate) listeners: Vec<std::net::TcpListener>,
 }
 
 /// The options the loop itself reads.
@@ -85,6 +89,7 @@ impl<H: EventHandler> Default for EventLoop<H> {
             state: Mutex::new(State {
                 first: None,
                 others: Vec::new(),
+                listeners: Vec::new(),
             }),
         }
     }

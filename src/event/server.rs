@@ -93,7 +93,11 @@ impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
                 core.shutdown_handle(),
             ))
         };
-        let State { first, others } = &mut *state;
+        let State {
+            first,
+            others,
+            listeners,
+        } = &mut *state;
         let first = match first {
             Some(event_loop) => event_loop,
             None => first.insert(make_loop(&serving.poll)?),
@@ -101,12 +105,19 @@ impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
         let handle = core.shutdown_handle();
         let listener = core.socket.raw_fd();
         if mode.config.loops > 1 && others.is_empty() {
-            *others = loops::start_workers(mode.config.loops - 1, &core.socket, make_loop)?;
+            *others = loops::start_workers(mode.config.loops - 1, listener, listeners, make_loop)?;
         }
         if others.is_empty() {
             return first.run(&mut serving.poll, listener, &handle);
         }
         loops::serve_all(first, &mut serving.poll, listener, &handle, others)
+    }
+
+    /// With several loops: binds the other loops' listeners.
+    fn bound(&mut self, socket: &Tcp) -> Result<()> {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        state.listeners = loops::siblings(socket, self.config.loops - 1)?;
+        Ok(())
     }
 
     /// The event loop's connections are not handled by blocking reads: this ends
@@ -128,7 +139,7 @@ impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
         let (core, mode) = server.into_core_and_mode();
         let start = Instant::now();
         let mut state = mode.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let State { first, others } = &mut *state;
+        let State { first, others, .. } = &mut *state;
         // Every listening socket closes before any loop drains.
         for worker in others.iter_mut() {
             worker.stop_listening(core.raw_fd());
