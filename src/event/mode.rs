@@ -115,7 +115,9 @@ impl<H: EventHandler> ServerBuilder<Tcp, EventLoop<H>, H> {
     /// starts `n - 1` threads (`event-loop-1`, ...) for the others; each loop has its own
     /// poller, connections and listening socket, bound to the server's address with
     /// `SO_REUSEPORT` (this sets [`allow_reuse_port`](Self::allow_reuse_port)), so the
-    /// kernel spreads new connections evenly over the loops; each connection stays on
+    /// kernel spreads new connections evenly over the loops (a later
+    /// `allow_reuse_port(false)` turns that off again: the loops then share the one
+    /// socket); each connection stays on
     /// the loop that accepted it. One [`ShutdownHandle`](crate::ShutdownHandle) stops
     /// every loop, and `serve_forever` returns once all have ended (with the first error
     /// any loop had; the others are logged). [`close_gracefully`](crate::Server::close_gracefully)

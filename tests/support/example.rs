@@ -50,13 +50,25 @@ pub fn example_path(name: &str) -> PathBuf {
 }
 
 /// The features this test binary was built with, so that the example links the same
-/// build of the library instead of a second one. `http` is the crate's only feature.
-fn feature_args() -> &'static [&'static str] {
-    if cfg!(feature = "http") {
-        &["--no-default-features", "--features", "http"]
-    } else {
-        &["--no-default-features"]
+/// build of the library instead of a second one (and has TLS when the tests do).
+fn feature_args() -> Vec<&'static str> {
+    let features: Vec<&str> = [
+        ("http", cfg!(feature = "http")),
+        ("tls", cfg!(feature = "tls")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    let mut args = vec!["--no-default-features"];
+    if !features.is_empty() {
+        args.push("--features");
+        args.push(if features.len() == 2 {
+            "http,tls"
+        } else {
+            features[0]
+        });
     }
+    args
 }
 
 /// A running example server; killed on drop if still running.
