@@ -77,6 +77,10 @@ fn run_cell(
             config.hold_time,
         ),
         Kind::Http => loadgen::http::run(addr, pid, conns, warmup, measure),
+        Kind::Short => {
+            let proxy = contender.sends_proxy_v2();
+            loadgen::short::run(addr, pid, conns, len, proxy, warmup, measure)
+        }
     }
 }
 
