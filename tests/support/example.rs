@@ -49,26 +49,15 @@ pub fn example_path(name: &str) -> PathBuf {
     path
 }
 
-/// The features this test binary was built with, so that the example links the same
-/// build of the library instead of a second one (and has TLS when the tests do).
-fn feature_args() -> Vec<&'static str> {
-    let features: Vec<&str> = [
-        ("http", cfg!(feature = "http")),
-        ("tls", cfg!(feature = "tls")),
-    ]
-    .into_iter()
-    .filter_map(|(name, on)| on.then_some(name))
-    .collect();
-    let mut args = vec!["--no-default-features"];
-    if !features.is_empty() {
-        args.push("--features");
-        args.push(if features.len() == 2 {
-            "http,tls"
-        } else {
-            features[0]
-        });
+/// The features this test binary was built with (`http`, `tls`), so that the example
+/// links the same build of the library instead of a second one.
+fn feature_args() -> &'static [&'static str] {
+    match (cfg!(feature = "http"), cfg!(feature = "tls")) {
+        (true, true) => &["--no-default-features", "--features", "http,tls"],
+        (true, false) => &["--no-default-features", "--features", "http"],
+        (false, true) => &["--no-default-features", "--features", "tls"],
+        (false, false) => &["--no-default-features"],
     }
-    args
 }
 
 /// A running example server; killed on drop if still running.
