@@ -4,8 +4,13 @@
 //! Every line comes back unchanged (`\r\n`, empty lines and lines of any length
 //! included); a line `quit` is echoed, then that connection closes.
 //!
+//! `--threads N` runs N event loops, each on its own thread with its own `SO_REUSEPORT`
+//! listener on the port; the kernel gives each new connection to one of them, which
+//! serves it to the end. SIGTERM stops them all.
+//!
 //! ```text
 //! cargo run --release --example select_echo_server -- -p 2500
+//! cargo run --release --example select_echo_server -- -p 2500 --threads 2
 //! ```
 
 mod common;
@@ -22,6 +27,9 @@ struct Args {
     server: common::ServerArgs,
     #[command(flatten)]
     stream: common::StreamArgs,
+    /// Event loops, each on its own thread, sharing the port
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: u16,
 }
 
 /// Echoes bytes as they arrive, as the lecture's server echoes each `recv`, and keeps only
@@ -52,7 +60,13 @@ impl EventHandler for Echo {
 }
 
 fn main() {
-    let args = Args::parse();
-    let builder = args.stream.apply(EventLoopTcpServer::builder());
+    let mut args = Args::parse();
+    let threads = usize::from(args.threads);
+    // The loops' listeners form a SO_REUSEPORT group: the server's socket needs it too
+    // (`serve` sets the flag after `loops` would).
+    args.server.reuse_port |= threads > 1;
+    let builder = args
+        .stream
+        .apply(EventLoopTcpServer::builder().loops(threads));
     common::serve(builder, &args.server, Echo::default);
 }

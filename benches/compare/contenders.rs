@@ -51,6 +51,10 @@ pub struct Contender {
 pub const TCP_CONCURRENT: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold];
 /// An event loop: everything, 100,000 held connections included.
 pub const TCP_EVENT: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold, HoldMany];
+/// ... and short connections too.
+pub const TCP_EVENT_SHORT: &[Kind] = &[
+    EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold, HoldMany, Short,
+];
 /// A fixed pool: every ping-pong scenario fits it, holding 10,000 does not.
 pub const TCP_POOLED: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
 /// A process per connection: holding 10,000 processes is not what it is for.
@@ -58,6 +62,30 @@ pub const TCP_FORKING: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst];
 /// One connection at a time: the others would wait forever in ping-pong.
 pub const TCP_ITERATIVE: &[Kind] = &[EchoC1, Burst];
 pub const UDP: &[Kind] = &[UdpC1, UdpC16];
+/// `TCP_CONCURRENT` and short connections: the rows the PROXY cost is read against.
+pub const TCP_CONCURRENT_SHORT: &[Kind] = &[EchoC1, EchoC16, EchoC128, Echo16K, Burst, Hold, Short];
+/// Short connections that start with a PROXY v2 header.
+pub const SHORT: &[Kind] = &[Short];
+/// The rows on both cores: ping-pong with enough connections to use two, and short
+/// connections.
+pub const TWO_CORES: &[Kind] = &[EchoC16, EchoC128, Short];
+
+/// Rows that run unpinned, on both cores (with the load generator on one of them).
+const UNPINNED: &[&str] = &["ss-event-2loops", "tokio-tcp-2cores"];
+/// Rows whose every connection starts with a PROXY protocol v2 header.
+const PROXY_V2: &[&str] = &["ss-event-proxy2", "ss-threading-proxy2"];
+
+impl Contender {
+    /// Whether the server is pinned to the server CPU (most rows) or uses both cores.
+    pub fn pinned(&self) -> bool {
+        !UNPINNED.contains(&self.id)
+    }
+
+    /// Whether the load generator sends a PROXY v2 header before each connection's data.
+    pub fn sends_proxy_v2(&self) -> bool {
+        PROXY_V2.contains(&self.id)
+    }
+}
 pub const HTTP: &[Kind] = &[Http];
 #[cfg(feature = "tls")]
 pub const TLS: &[Kind] = &[TlsEcho, TlsHandshake];
@@ -91,7 +119,15 @@ pub fn all() -> Vec<Contender> {
             Crate,
             Some("std-thread"),
             InBinary(servers::socketserver::tcp_threading),
-            TCP_CONCURRENT,
+            TCP_CONCURRENT_SHORT,
+        ),
+        c(
+            "ss-threading-proxy2",
+            "socketserver ThreadingTcpServer, PROXY v2 header first",
+            Crate,
+            Some("ss-threading"),
+            InBinary(servers::socketserver::tcp_threading_proxy),
+            SHORT,
         ),
         c(
             "ss-threading-fmt",
@@ -139,7 +175,23 @@ pub fn all() -> Vec<Contender> {
             Crate,
             Some("mio-loop"),
             InBinary(servers::socketserver::tcp_event_bytes),
-            TCP_EVENT,
+            TCP_EVENT_SHORT,
+        ),
+        c(
+            "ss-event-proxy2",
+            "socketserver EventLoopTcpServer, on_data echo, PROXY v2 header first",
+            Crate,
+            Some("ss-event"),
+            InBinary(servers::socketserver::tcp_event_bytes_proxy),
+            SHORT,
+        ),
+        c(
+            "ss-event-2loops",
+            "socketserver EventLoopTcpServer, 2 loops, UNPINNED: both cores, shared with the load generator",
+            Crate,
+            Some("tokio-tcp-2cores"),
+            InBinary(servers::socketserver::tcp_event_bytes_2loops),
+            TWO_CORES,
         ),
         c(
             "ss-event-lines",
@@ -204,7 +256,7 @@ pub fn all() -> Vec<Contender> {
             HandWritten,
             None,
             InBinary(servers::mio_echo::tcp),
-            TCP_EVENT,
+            TCP_EVENT_SHORT,
         ),
         c(
             "std-udp",
@@ -269,7 +321,15 @@ pub fn all() -> Vec<Contender> {
             Tokio,
             None,
             InBinary(servers::tokio_echo::tcp),
-            TCP_EVENT,
+            TCP_EVENT_SHORT,
+        ),
+        c(
+            "tokio-tcp-2cores",
+            "tokio multi-thread (2 workers), UNPINNED: both cores, shared with the load generator",
+            Tokio,
+            None,
+            InBinary(servers::tokio_echo::tcp),
+            TWO_CORES,
         ),
         c(
             "tokio-udp",

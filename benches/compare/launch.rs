@@ -49,9 +49,13 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        // SAFETY: the hook only calls sched_setaffinity, which is async-signal-safe.
-        unsafe {
-            cmd.pre_exec(|| procstat::pin_current_to(SERVER_CPU));
+        // The rows that use both cores are not pinned (they share CPU 1 with the load
+        // generator, as their label says).
+        if contender.pinned() {
+            // SAFETY: the hook only calls sched_setaffinity, which is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(|| procstat::pin_current_to(SERVER_CPU));
+            }
         }
         let mut child = cmd.spawn()?;
         let stdout = child.stdout.take().expect("piped stdout");

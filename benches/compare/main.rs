@@ -91,6 +91,10 @@ fn run_cell(
         Kind::TlsEcho => loadgen::tls::echo(addr, pid, conns, len, warmup, measure),
         #[cfg(feature = "tls")]
         Kind::TlsHandshake => loadgen::tls::handshakes(addr, pid, conns, len, warmup, measure),
+        Kind::Short => {
+            let proxy = contender.sends_proxy_v2();
+            loadgen::short::run(addr, pid, conns, len, proxy, warmup, measure)
+        }
     }
 }
 

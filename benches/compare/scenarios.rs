@@ -37,6 +37,9 @@ pub enum Kind {
     Files1K,
     /// ... of a 1 MiB file.
     Files1M,
+    /// Short connections, a few at a time: connect, echo one line, close (the PROXY
+    /// contenders get a v2 header first).
+    Short,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +159,13 @@ fn plaintext(config: &Config) -> Vec<Scenario> {
                 config.hold_time.as_secs_f64()
             ),
             config.hold_many,
+            64,
+        ),
+        Scenario::new(
+            Kind::Short,
+            "short-c16".into(),
+            "Short connections, 16 at a time: connect, echo one 64-byte line, close (rt = one connection; the PROXY rows send a 28-byte v2 header first, as HAProxy's send-proxy-v2)".into(),
+            16,
             64,
         ),
         Scenario::new(

@@ -8,6 +8,7 @@
 //! list and continues next turn, after everyone else's events.
 
 use std::io::{self, Read};
+use std::os::fd::RawFd;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ use super::stats::Counters;
 use super::table::{Hooks, Shared as TableShared, Table};
 use super::{Context, EventHandler};
 use crate::handler::panic_message;
-use crate::server::{Backoff, Kind, Tcp, LISTENER, WAKE};
+use crate::server::{Backoff, Tcp, LISTENER, WAKE};
 use crate::{Address, Error, Result, ShutdownHandle};
 
 /// The server's shared state, as the loop sees it: the factory (with its hooks) and the
@@ -59,6 +60,26 @@ pub(crate) struct Loop<H: EventHandler> {
     /// loop, as `read_buf` is), and when to look for stalled handshakes next.
     #[cfg(feature = "tls")]
     pub(super) tls: super::tls::LoopTls,
+}
+
+/// What ends a loop's [`run`](Loop::run): for the first loop (or the only one) the
+/// server's shutdown state; for the other loops of a server with several, a flag the first
+/// loop sets as it ends. Generic, so the one-loop path pays for no indirection.
+pub(crate) trait Stop {
+    /// Whether the loop is to end before its next wait.
+    fn requested(&self) -> bool;
+    /// The loop's wake-up token was reported.
+    fn woken(&self);
+}
+
+impl Stop for ShutdownHandle {
+    fn requested(&self) -> bool {
+        self.is_shutdown_requested()
+    }
+
+    fn woken(&self) {
+        self.state().woken();
+    }
 }
 
 /// The factory's hooks for the table (its handler type stays out of the table).
@@ -113,23 +134,23 @@ impl<H: EventHandler> Loop<H> {
         }
     }
 
-    /// Serves until a shutdown is requested. Connections stay open afterwards: serving
-    /// again resumes them.
-    pub(crate) fn run(
+    /// Serves until `stop` says so. Connections stay open afterwards: serving again
+    /// resumes them. `listener` is this loop's listening socket, registered in `poll`
+    /// under [`LISTENER`].
+    pub(crate) fn run<S: Stop>(
         &mut self,
         poll: &mut Poll,
-        listener: &Tcp,
-        shutdown: &ShutdownHandle,
+        listener: RawFd,
+        stop: &S,
     ) -> Result<()> {
         let mut events = Events::with_capacity(EVENTS_PER_WAIT);
-        let listener = listener.raw_fd();
         self.table.now = Instant::now();
         if let Some(timeout) = self.config.idle_timeout {
             self.idle_scan_at = Some(self.table.now + timeout / 8);
         }
         // Clients that queued up while nothing was serving get no new edge: look now.
         self.accept_all(listener)?;
-        while !shutdown.is_shutdown_requested() {
+        while !stop.requested() {
             let timeout = self.poll_timeout();
             if let Err(err) = poll.poll(&mut events, timeout) {
                 if err.kind() != io::ErrorKind::Interrupted {
@@ -140,7 +161,7 @@ impl<H: EventHandler> Loop<H> {
             self.table.turn += 1;
             for event in events.iter() {
                 match event.token() {
-                    WAKE => shutdown.state().woken(),
+                    WAKE => stop.woken(),
                     LISTENER => self.accept_all(listener)?,
                     Token(token) => self.on_event(token - FIRST_CONN, event),
                 }

@@ -166,6 +166,47 @@
 //! The price: a callback that blocks or computes for long holds up every client. Keep
 //! callbacks short; for work that blocks, use the threading servers.
 //!
+//! # Several loops, for several cores
+//!
+//! One loop uses one core. [`loops(n)`](crate::ServerBuilder::loops) runs `n` of them in
+//! one process, each on its own thread with its own poller, connections and
+//! `SO_REUSEPORT` listening socket on the server's port; the kernel spreads new
+//! connections over them (evenly: see `loops.rs` for the measurement that chose this over
+//! one shared listener with `EPOLLEXCLUSIVE`). One shutdown handle stops every loop, a
+//! graceful stop drains them all at once, and TLS and the PROXY protocol work on each.
+//! A connection stays on its loop, so [`Context::broadcast`] reaches that loop's
+//! connections only: a chat keeps one loop.
+//!
+//! ```
+//! use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
+//! use std::io::{BufRead, BufReader, Write};
+//!
+//! struct Echo;
+//! impl EventHandler for Echo {
+//!     fn on_line(&mut self, ctx: &mut Context<'_>, line: &[u8]) -> std::io::Result<()> {
+//!         ctx.send(line);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let server = EventLoopTcpServer::builder()
+//!     .loops(2)
+//!     .bind("127.0.0.1:0", || Echo)?;
+//! let addr = server.local_addr()?;
+//! let handle = server.shutdown_handle();
+//! let serving = std::thread::spawn(move || server.run()); // two loops serve
+//!
+//! let mut client = std::net::TcpStream::connect(addr)?;
+//! client.write_all(b"hello\n")?;
+//! let mut reply = String::new();
+//! BufReader::new(&client).read_line(&mut reply)?;
+//! assert_eq!(reply, "hello\n");
+//!
+//! handle.shutdown(); // stops both loops
+//! serving.join().unwrap()?;
+//! # Ok::<(), socketserver::Error>(())
+//! ```
+//!
 //! # Why mio
 //!
 //! The loop runs on [mio](https://docs.rs/mio) (epoll on Linux, kqueue on the BSDs and
@@ -180,6 +221,7 @@ mod event_loop;
 mod handler;
 mod lifecycle;
 mod lines;
+mod loops;
 mod mode;
 mod proxy;
 mod server;

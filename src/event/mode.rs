@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::event_loop::Loop;
+use super::loops::Worker;
 use super::stats::Counters;
 use super::table::Limits;
 use super::EventHandler;
@@ -15,14 +16,25 @@ use crate::server::{Mode, ModeSealed, ServerBuilder, Tcp};
 /// [`EventLoopTcpServer`](super::EventLoopTcpServer).
 ///
 /// Its handlers are [`EventHandler`](super::EventHandler)s, whose callbacks never block.
-/// Its options are on the server's builder: `max_connections`, `idle_timeout`,
+/// Its options are on the server's builder: `loops`, `max_connections`, `idle_timeout`,
 /// `output_limit`, `slow_reader_limit`, `max_line_length`.
 pub struct EventLoop<H: EventHandler> {
     pub(crate) config: Config,
     pub(crate) counters: Arc<Counters>,
     /// The connections and their handlers, made by the first `serve_forever` and kept
     /// between serving periods; locked while serving.
-    pub(crate) state: Mutex<Option<Loop<H>>>,
+    pub(crate) state: Mutex<State<H>>,
+}
+
+/// The loops of a server: the first (on the thread that serves, with the server's own
+/// poller) and, with [`loops`](ServerBuilder::loops) above 1, the others.
+pub(crate) struct State<H: EventHandler> {
+    pub(crate) first: Option<Loop<H>>,
+    pub(crate) others: Vec<Worker<H>>,
+    /// The other loops' `SO_REUSEPORT` listeners, bound with the server (so that clients
+    /// are spread from the start), until the first `serve_forever` gives them to the
+    /// loops.
+    pub(crate) listeners: Vec<std::net::TcpListener>,
 }
 
 /// The options the loop itself reads.
@@ -33,6 +45,8 @@ pub(crate) struct Config {
     pub(crate) output_limit: usize,
     pub(crate) slow_reader_limit: Option<usize>,
     pub(crate) max_line_length: usize,
+    /// How many loops serve, each on its own thread.
+    pub(crate) loops: usize,
 }
 
 /// Default [`output_limit`](ServerBuilder::output_limit): 1 MiB.
@@ -41,6 +55,14 @@ pub const DEFAULT_OUTPUT_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_MAX_LINE_LENGTH: usize = 1024 * 1024;
 
 impl Config {
+    /// The options of one loop: with several, `max_connections` is shared out.
+    pub(crate) fn per_loop(&self) -> Config {
+        Config {
+            max_connections: self.max_connections.map(|max| max.div_ceil(self.loops)),
+            ..*self
+        }
+    }
+
     pub(crate) fn limits(&self) -> Limits {
         Limits {
             output_limit: self.output_limit,
@@ -61,9 +83,14 @@ impl<H: EventHandler> Default for EventLoop<H> {
                 output_limit: DEFAULT_OUTPUT_LIMIT,
                 slow_reader_limit: None,
                 max_line_length: DEFAULT_MAX_LINE_LENGTH,
+                loops: 1,
             },
             counters: Arc::default(),
-            state: Mutex::new(None),
+            state: Mutex::new(State {
+                first: None,
+                others: Vec::new(),
+                listeners: Vec::new(),
+            }),
         }
     }
 }
@@ -81,6 +108,38 @@ impl<H: EventHandler> fmt::Debug for EventLoop<H> {
 }
 
 impl<H: EventHandler> ServerBuilder<Tcp, EventLoop<H>, H> {
+    /// How many event loops serve, each on a thread of its own, to use several cores.
+    /// Default 1: the thread that calls `serve_forever` serves everything, as before.
+    ///
+    /// With `n` above 1, `serve_forever` runs the first loop on the calling thread and
+    /// starts `n - 1` threads (`event-loop-1`, ...) for the others; each loop has its own
+    /// poller, connections and listening socket, bound to the server's address with
+    /// `SO_REUSEPORT` (this sets [`allow_reuse_port`](Self::allow_reuse_port)), so the
+    /// kernel spreads new connections evenly over the loops (a later
+    /// `allow_reuse_port(false)` turns that off again: the loops then share the one
+    /// socket); each connection stays on
+    /// the loop that accepted it. One [`ShutdownHandle`](crate::ShutdownHandle) stops
+    /// every loop, and `serve_forever` returns once all have ended (with the first error
+    /// any loop had; the others are logged). [`close_gracefully`](crate::Server::close_gracefully)
+    /// closes every listening socket and drains every loop at once, with the same
+    /// deadline. TLS and the PROXY protocol work on every loop. [`stats`](super::EventLoopTcpServer::stats)
+    /// counts all of them.
+    ///
+    /// What differs: [`max_connections`](Self::max_connections) is shared out (each loop
+    /// holds at most `max / n`, rounded up), and [`Context::send_to`](super::Context::send_to)
+    /// and [`broadcast`](super::Context::broadcast) reach only the connections of the
+    /// sender's loop: a relay (a chat) keeps one loop. A socket the server did not bind
+    /// (socket activation, `from_socket`) without `SO_REUSEPORT` is shared by the loops
+    /// instead. Named `loops` rather than `threads`, which would suggest a thread per
+    /// connection as in the threading servers. 0 counts as 1.
+    pub fn loops(mut self, n: usize) -> Self {
+        self.mode.config.loops = n.max(1);
+        if n > 1 {
+            self.socket.allow_reuse_port = true;
+        }
+        self
+    }
+
     /// The most connections held at once. Default `None`: as many as there are file
     /// descriptors.
     ///

@@ -5,11 +5,14 @@
 use std::sync::{Arc, MutexGuard, PoisonError, TryLockError};
 use std::time::Instant;
 
+use mio::Poll;
+
 use super::event_loop::Loop;
-use super::mode::EventLoop;
+use super::loops;
+use super::mode::{EventLoop, State};
 use super::stats::EventLoopStats;
 use super::EventHandler;
-use crate::server::{Run, Server, Tcp, STOP_GRACE};
+use crate::server::{Kind, Run, Server, Tcp, STOP_GRACE};
 use crate::{Error, Result};
 
 /// A TCP server that serves every connection from one thread, driven by readiness
@@ -61,8 +64,8 @@ impl<H: EventHandler> Server<Tcp, EventLoop<H>, H> {
         self.mode().counters.snapshot()
     }
 
-    /// The loop's state, locked; `AlreadyServing` while another thread serves.
-    fn state(&self) -> Result<MutexGuard<'_, Option<Loop<H>>>> {
+    /// The loops' state, locked; `AlreadyServing` while another thread serves.
+    fn state(&self) -> Result<MutexGuard<'_, State<H>>> {
         match self.mode().state.try_lock() {
             Ok(state) => Ok(state),
             Err(TryLockError::WouldBlock) => Err(Error::AlreadyServing),
@@ -81,17 +84,40 @@ impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
         let Some(mut serving) = core.serve()? else {
             return Ok(());
         };
-        let event_loop = match state.as_mut() {
-            Some(event_loop) => event_loop,
-            None => state.insert(Loop::new(
-                serving.poll.registry().try_clone()?,
+        let make_loop = |poll: &Poll| -> Result<Loop<H>> {
+            Ok(Loop::new(
+                poll.registry().try_clone()?,
                 Arc::clone(shared),
-                mode.config,
+                mode.config.per_loop(),
                 Arc::clone(&mode.counters),
                 core.shutdown_handle(),
-            )),
+            ))
         };
-        event_loop.run(&mut serving.poll, &core.socket, &core.shutdown_handle())
+        let State {
+            first,
+            others,
+            listeners,
+        } = &mut *state;
+        let first = match first {
+            Some(event_loop) => event_loop,
+            None => first.insert(make_loop(&serving.poll)?),
+        };
+        let handle = core.shutdown_handle();
+        let listener = core.socket.raw_fd();
+        if mode.config.loops > 1 && others.is_empty() {
+            *others = loops::start_workers(mode.config.loops - 1, listener, listeners, make_loop)?;
+        }
+        if others.is_empty() {
+            return first.run(&mut serving.poll, listener, &handle);
+        }
+        loops::serve_all(first, &mut serving.poll, listener, &handle, others)
+    }
+
+    /// With several loops: binds the other loops' listeners.
+    fn bound(&mut self, socket: &Tcp) -> Result<()> {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        state.listeners = loops::siblings(socket, self.config.loops - 1)?;
+        Ok(())
     }
 
     /// The event loop's connections are not handled by blocking reads: this ends
@@ -112,14 +138,21 @@ impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
         let drain_timeout = server.parts().2.drain_timeout;
         let (core, mode) = server.into_core_and_mode();
         let start = Instant::now();
-        let mut poll = core.into_poll();
         let mut state = mode.state.lock().unwrap_or_else(PoisonError::into_inner);
-        match state.as_mut() {
-            Some(event_loop) => {
-                event_loop.drain(&mut poll, start + STOP_GRACE, start + drain_timeout)
-            }
-            None => 0,
+        let State { first, others, .. } = &mut *state;
+        // Every listening socket closes before any loop drains.
+        for worker in others.iter_mut() {
+            worker.stop_listening(core.raw_fd());
         }
+        let mut poll = core.into_poll();
+        let (grace, deadline) = (start + STOP_GRACE, start + drain_timeout);
+        if others.is_empty() {
+            return match first.as_mut() {
+                Some(event_loop) => event_loop.drain(&mut poll, grace, deadline),
+                None => 0,
+            };
+        }
+        loops::drain_all(first.as_mut(), &mut poll, others, grace, deadline)
     }
 }
 
@@ -127,8 +160,11 @@ impl<H: EventHandler> Drop for EventLoop<H> {
     /// Closing: every connection closes and each handler's `on_close` runs.
     fn drop(&mut self) {
         let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
-        if let Some(event_loop) = state.as_mut() {
+        if let Some(event_loop) = state.first.as_mut() {
             event_loop.close_all();
+        }
+        for worker in &mut state.others {
+            worker.close_all();
         }
     }
 }

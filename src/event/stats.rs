@@ -1,6 +1,6 @@
 //! [`EventLoopStats`]: what the loop is holding, readable from any thread while it serves.
 //!
-//! Only the serving thread writes the counters, so relaxed atomics are enough: a reader
+//! The serving threads (one per loop) write the counters with relaxed atomics: a reader
 //! sees each number as it was at some recent instant.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -51,9 +51,10 @@ impl Counters {
     /// `n` bytes were queued on a connection whose queue is now `queue_len` long.
     pub(crate) fn queued(&self, n: usize, queue_len: usize) {
         self.queued.fetch_add(n, Relaxed);
-        // One writer: a plain load and store cannot lose a larger value.
+        // A plain load first: a new peak is rare, and `fetch_max` (several loops may
+        // write) only runs then.
         if queue_len > self.peak_queued.load(Relaxed) {
-            self.peak_queued.store(queue_len, Relaxed);
+            self.peak_queued.fetch_max(queue_len, Relaxed);
         }
     }
 

@@ -221,6 +221,11 @@ mod imp {
         fn close_connections(server: &Server<K, Self, H>) -> usize;
         fn open_connections(server: &Server<K, Self, H>) -> usize;
         fn close_gracefully(server: Server<K, Self, H>) -> usize;
+        /// The server's socket is bound (or adopted): the event loop binds its other
+        /// loops' listeners now, so that clients connecting from now on are spread.
+        fn bound(&mut self, _socket: &K) -> Result<()> {
+            Ok(())
+        }
     }
 }
 

@@ -105,16 +105,19 @@ impl<K: SocketKind, M, H> ServerBuilder<K, M, H> {
 
     fn adopt<F>(self, fd: OwnedFd, what: &str, factory: F) -> Result<Server<K, M, H>>
     where
+        M: Serves<K, H>,
         F: HandlerFactory<Handler = H>,
     {
         let socket = K::adopt(fd, &self.options).map_err(|err| Error::bind(what, err))?;
         self.finish(socket, factory)
     }
 
-    fn finish<F>(self, socket: K, factory: F) -> Result<Server<K, M, H>>
+    fn finish<F>(mut self, socket: K, factory: F) -> Result<Server<K, M, H>>
     where
+        M: Serves<K, H>,
         F: HandlerFactory<Handler = H>,
     {
+        self.mode.bound(&socket)?;
         let core = Core::new(socket, self.serve.stop_on_signals)?;
         Ok(Server::from_parts(
             core,

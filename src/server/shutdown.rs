@@ -19,6 +19,9 @@ pub(crate) struct ShutdownState {
     requested: AtomicBool,
     /// The thread running `serve_forever`, if any.
     serving: Mutex<Option<ThreadId>>,
+    /// Other threads that serve for that one (the event loop's other loops): a
+    /// `shutdown` called on one of them must not wait for a loop that waits for it.
+    helpers: Mutex<Vec<ThreadId>>,
     exited: Condvar,
     wake: WakeFd,
 }
@@ -36,6 +39,7 @@ impl ShutdownState {
         Ok(ShutdownState {
             requested: AtomicBool::new(false),
             serving: Mutex::new(None),
+            helpers: Mutex::new(Vec::new()),
             exited: Condvar::new(),
             wake: WakeFd::new()?,
         })
@@ -64,6 +68,18 @@ impl ShutdownState {
         self.wake.wake();
     }
 
+    fn helpers(&self) -> MutexGuard<'_, Vec<ThreadId>> {
+        // A list of thread ids: a panic elsewhere cannot corrupt it.
+        self.helpers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks the calling thread as serving for the serving thread until the guard drops
+    /// (the event loop's other loops).
+    pub(crate) fn helper(&self) -> HelperGuard<'_> {
+        self.helpers().push(thread::current().id());
+        HelperGuard { state: self }
+    }
+
     fn serving(&self) -> MutexGuard<'_, Option<ThreadId>> {
         // The guarded value is a plain thread id: a panic elsewhere cannot corrupt it.
         self.serving.lock().unwrap_or_else(PoisonError::into_inner)
@@ -79,6 +95,18 @@ impl ShutdownState {
             return None; // the guard's drop resets the request and wakes waiters
         }
         Some(guard)
+    }
+}
+
+/// Ends a helper thread's serving.
+pub(crate) struct HelperGuard<'a> {
+    state: &'a ShutdownState,
+}
+
+impl Drop for HelperGuard<'_> {
+    fn drop(&mut self) {
+        let me = thread::current().id();
+        self.state.helpers().retain(|id| *id != me);
     }
 }
 
@@ -131,14 +159,18 @@ impl ShutdownHandle {
     /// - While a loop serves on another thread: wakes it at once (no `poll_interval`
     ///   wait) and returns after it has exited. Requests already running on other threads
     ///   are not waited for; closing the server does that.
-    /// - On the serving thread itself (from a handler of a non-threading server): asks the
-    ///   loop to stop after the current request and returns at once instead of deadlocking.
+    /// - On the serving thread itself (from a handler of a non-threading server, or of an
+    ///   event loop with several loops): asks the loop to stop after the current request
+    ///   and returns at once instead of deadlocking.
     /// - When nothing is serving: returns at once, and the next `serve_forever` returns
     ///   without serving (as in Python, a shutdown that races ahead of the loop still
     ///   stops it).
     pub fn shutdown(&self) {
         self.request_shutdown();
         let me = thread::current().id();
+        if self.state.helpers().contains(&me) {
+            return; // a thread the serving one waits for: as on the serving thread
+        }
         let serving = self.state.serving();
         let _exited = self
             .state

@@ -42,6 +42,13 @@ pub struct Tcp {
 /// ```
 pub type TcpServer<H> = Server<Tcp, Iterative, H>;
 
+impl Tcp {
+    /// The listening socket (the event loop binds siblings of it).
+    pub(crate) fn listener(&self) -> &TcpListener {
+        &self.listener
+    }
+}
+
 impl Kind for Tcp {
     type Addr = SocketAddr;
     type Request = StreamRequest;

@@ -6,6 +6,7 @@ pub mod burst;
 pub mod echo;
 pub mod hold;
 pub mod http;
+pub mod short;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod udp;

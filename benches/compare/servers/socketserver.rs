@@ -4,6 +4,7 @@ use std::io::{self, BufRead, Write};
 
 use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
 use socketserver::http::{HttpRequest, ThreadingHttpServer};
+use socketserver::proxy::ProxyProtocol;
 use socketserver::{
     DatagramRequest, ForkingTcpServer, PoolTcpServer, StreamRequest, TcpServer, ThreadingTcpServer,
     ThreadingUdpServer, UdpServer,
@@ -125,6 +126,36 @@ pub fn tcp_event_bytes() -> io::Result<()> {
 
 pub fn tcp_event_lines() -> io::Result<()> {
     let server = EventLoopTcpServer::bind("127.0.0.1:0", || EchoLines).map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// The byte echo on two event loops (`.loops(2)`), run unpinned: both cores.
+pub fn tcp_event_bytes_2loops() -> io::Result<()> {
+    let server = EventLoopTcpServer::builder()
+        .loops(2)
+        .bind("127.0.0.1:0", || EchoBytes)
+        .map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// The byte echo behind a balancer: every connection starts with a PROXY header.
+pub fn tcp_event_bytes_proxy() -> io::Result<()> {
+    let server = EventLoopTcpServer::builder()
+        .proxy_protocol(ProxyProtocol::new())
+        .bind("127.0.0.1:0", || EchoBytes)
+        .map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
+/// `ThreadingTcpServer` behind a balancer: every connection starts with a PROXY header.
+pub fn tcp_threading_proxy() -> io::Result<()> {
+    let server = ThreadingTcpServer::builder()
+        .proxy_protocol(ProxyProtocol::new())
+        .bind("127.0.0.1:0", || line_echo)
+        .map_err(failed)?;
     announce(server.local_addr()?);
     server.serve_forever().map_err(failed)
 }
