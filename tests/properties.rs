@@ -18,9 +18,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 use socketserver::event::{Context, EventLoopTcpServer, LineBuffer};
-use socketserver::http::Limits;
 use socketserver::{StreamRequest, ThreadingTcpServer};
-use support::http_app::serve_app;
 use support::{connect, Serving};
 
 /// Bytes with many line ends among them, so that cuts fall next to them.
@@ -164,107 +162,117 @@ fn rfile_reads_the_same_lines_however_they_arrive() {
     serving.stop().unwrap();
 }
 
-/// One request for the HTTP property: well-formed, or with a header the parser refuses.
-#[derive(Debug, Clone)]
-struct Request {
-    path: &'static str,
-    header_name: String,
-    header_value: Vec<u8>,
-    body: Vec<u8>,
-}
+/// The HTTP property (feature `http`).
+#[cfg(feature = "http")]
+mod http_answers {
+    use super::*;
+    use socketserver::http::Limits;
+    use support::http_app::serve_app;
 
-fn request() -> impl Strategy<Value = Request> {
-    (
-        prop::sample::select(vec!["/echo", "/hello", "/count", "/missing", "/ignore"]),
-        "[A-Za-z][A-Za-z0-9-]{0,12}|[A-Z ]{1,3}|",
-        vec(
-            prop_oneof![8 => 0x20u8..0x7f, 1 => any::<u8>(), 1 => Just(b'\r')],
-            0..40,
-        ),
-        vec(any::<u8>(), 0..300),
-    )
-        .prop_map(|(path, header_name, header_value, body)| Request {
-            path,
-            header_name,
-            header_value,
-            body,
-        })
-}
-
-/// The bytes of `requests` on one connection, the last asking for the close.
-fn http_bytes(requests: &[Request]) -> Vec<u8> {
-    let mut raw = Vec::new();
-    for (i, request) in requests.iter().enumerate() {
-        let method = if request.path == "/echo" || request.path == "/ignore" {
-            "POST"
-        } else {
-            "GET"
-        };
-        raw.extend_from_slice(
-            format!("{method} {} HTTP/1.1\r\nHost: a\r\n", request.path).as_bytes(),
-        );
-        raw.extend_from_slice(request.header_name.as_bytes());
-        raw.extend_from_slice(b": ");
-        raw.extend_from_slice(&request.header_value);
-        raw.extend_from_slice(b"\r\n");
-        if i + 1 == requests.len() {
-            raw.extend_from_slice(b"Connection: close\r\n");
-        }
-        raw.extend_from_slice(format!("Content-Length: {}\r\n\r\n", request.body.len()).as_bytes());
-        raw.extend_from_slice(&request.body);
+    /// One request for the HTTP property: well-formed, or with a header the parser refuses.
+    #[derive(Debug, Clone)]
+    struct Request {
+        path: &'static str,
+        header_name: String,
+        header_value: Vec<u8>,
+        body: Vec<u8>,
     }
-    raw
-}
 
-/// The responses without their `Date` lines, which change with the second.
-fn without_dates(responses: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(responses.len());
-    let mut rest = responses;
-    while let Some(at) = find(rest, b"\r\nDate: ") {
-        out.extend_from_slice(&rest[..at]);
-        let line_end = find(&rest[at + 2..], b"\r\n").map_or(rest.len(), |end| at + 2 + end);
-        rest = &rest[line_end..];
+    fn request() -> impl Strategy<Value = Request> {
+        (
+            prop::sample::select(vec!["/echo", "/hello", "/count", "/missing", "/ignore"]),
+            "[A-Za-z][A-Za-z0-9-]{0,12}|[A-Z ]{1,3}|",
+            vec(
+                prop_oneof![8 => 0x20u8..0x7f, 1 => any::<u8>(), 1 => Just(b'\r')],
+                0..40,
+            ),
+            vec(any::<u8>(), 0..300),
+        )
+            .prop_map(|(path, header_name, header_value, body)| Request {
+                path,
+                header_name,
+                header_value,
+                body,
+            })
     }
-    out.extend_from_slice(rest);
-    out
-}
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-#[test]
-fn http_requests_get_the_same_answers_however_they_are_cut() {
-    let (addr, _server, serving) = serve_app(Limits::default().max_body(1 << 16));
-    let strategy = (vec(request(), 1..4), sizes());
-    let mut runner = TestRunner::new(Config::with_cases(48));
-    runner
-        .run(&strategy, |(requests, sizes)| {
-            let raw = http_bytes(&requests);
-            let whole = without_dates(&exchange(addr, vec![raw.clone()]));
-            let pieces = without_dates(&exchange(addr, cut(&raw, &sizes)));
-            prop_assert_eq!(&pieces, &whole, "{}", raw.escape_ascii());
-            prop_assert!(whole.starts_with(b"HTTP/1."), "{}", whole.escape_ascii());
-            // A well-formed echo request, alone, comes back whole.
-            let [only] = &requests[..] else { return Ok(()) };
-            let well_formed = !only.header_name.is_empty()
-                && only
-                    .header_name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && only.header_value.iter().all(|&b| (0x20..0x7f).contains(&b));
-            if only.path == "/echo" && well_formed {
-                prop_assert!(
-                    whole.starts_with(b"HTTP/1.1 200 "),
-                    "{}",
-                    whole.escape_ascii()
-                );
-                prop_assert!(whole.ends_with(&only.body));
+    /// The bytes of `requests` on one connection, the last asking for the close.
+    fn http_bytes(requests: &[Request]) -> Vec<u8> {
+        let mut raw = Vec::new();
+        for (i, request) in requests.iter().enumerate() {
+            let method = if request.path == "/echo" || request.path == "/ignore" {
+                "POST"
+            } else {
+                "GET"
+            };
+            raw.extend_from_slice(
+                format!("{method} {} HTTP/1.1\r\nHost: a\r\n", request.path).as_bytes(),
+            );
+            raw.extend_from_slice(request.header_name.as_bytes());
+            raw.extend_from_slice(b": ");
+            raw.extend_from_slice(&request.header_value);
+            raw.extend_from_slice(b"\r\n");
+            if i + 1 == requests.len() {
+                raw.extend_from_slice(b"Connection: close\r\n");
             }
-            Ok(())
-        })
-        .unwrap();
-    serving.stop().unwrap();
+            raw.extend_from_slice(
+                format!("Content-Length: {}\r\n\r\n", request.body.len()).as_bytes(),
+            );
+            raw.extend_from_slice(&request.body);
+        }
+        raw
+    }
+
+    /// The responses without their `Date` lines, which change with the second.
+    fn without_dates(responses: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(responses.len());
+        let mut rest = responses;
+        while let Some(at) = find(rest, b"\r\nDate: ") {
+            out.extend_from_slice(&rest[..at]);
+            let line_end = find(&rest[at + 2..], b"\r\n").map_or(rest.len(), |end| at + 2 + end);
+            rest = &rest[line_end..];
+        }
+        out.extend_from_slice(rest);
+        out
+    }
+
+    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack.windows(needle.len()).position(|w| w == needle)
+    }
+
+    #[test]
+    fn http_requests_get_the_same_answers_however_they_are_cut() {
+        let (addr, _server, serving) = serve_app(Limits::default().max_body(1 << 16));
+        let strategy = (vec(request(), 1..4), sizes());
+        let mut runner = TestRunner::new(Config::with_cases(48));
+        runner
+            .run(&strategy, |(requests, sizes)| {
+                let raw = http_bytes(&requests);
+                let whole = without_dates(&exchange(addr, vec![raw.clone()]));
+                let pieces = without_dates(&exchange(addr, cut(&raw, &sizes)));
+                prop_assert_eq!(&pieces, &whole, "{}", raw.escape_ascii());
+                prop_assert!(whole.starts_with(b"HTTP/1."), "{}", whole.escape_ascii());
+                // A well-formed echo request, alone, comes back whole.
+                let [only] = &requests[..] else { return Ok(()) };
+                let well_formed = !only.header_name.is_empty()
+                    && only
+                        .header_name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && only.header_value.iter().all(|&b| (0x20..0x7f).contains(&b));
+                if only.path == "/echo" && well_formed {
+                    prop_assert!(
+                        whole.starts_with(b"HTTP/1.1 200 "),
+                        "{}",
+                        whole.escape_ascii()
+                    );
+                    prop_assert!(whole.ends_with(&only.body));
+                }
+                Ok(())
+            })
+            .unwrap();
+        serving.stop().unwrap();
+    }
 }
 
 /// Echoes raw bytes as they come: no framing at all.
