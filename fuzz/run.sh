@@ -25,11 +25,12 @@ for target in "${targets[@]}"; do
     -max_total_time="$seconds" -timeout=20 -rss_limit_mb=1024 -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  corpus=$(find "$work" "corpus/$target" -type f | wc -l)
+  # libFuzzer's own count of the corpus it kept (distinct inputs that add coverage).
+  corpus=$(sed -n 's/.*DONE .* corp: \([0-9]*\)\/\([^ ]*\) .*/\1 inputs (\2)/p' "$log" | tail -1)
   if [ "$status" -ne 0 ]; then
     echo "$target: FAILED (exit $status) after ${execs:-?} execs; log $PWD/$log" >&2
     grep -E "panicked|ERROR: libFuzzer|SUMMARY|Test unit written" "$log" | head -20 >&2 || true
     exit 1
   fi
-  echo "$target: ${execs:-?} execs in ${seconds}s, corpus $corpus inputs, 0 crashes"
+  echo "$target: ${execs:-?} execs in ${seconds}s, corpus ${corpus:-?}, 0 crashes"
 done
