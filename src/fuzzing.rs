@@ -535,12 +535,17 @@ pub use http_targets::{check_responses, http_body_framing, http_connection, http
 
 /// Fuzz target `tls_setup`: the event loop's TLS server side (rustls as the crate
 /// configures it) fed the input as client bytes, cut into reads: it answers, fails with
-/// a TLS error, or waits for more; never panics or queues without bound.
+/// a TLS error, or waits for more; never panics or queues without bound. With the top bit
+/// of the first byte set, the blocking modes' handshake instead
+/// (`tls_blocking_handshake`).
 #[cfg(feature = "tls")]
 pub fn tls_setup(config: &crate::tls::TlsConfig, data: &[u8]) {
     use crate::event::{EventTls, WriteQueue};
 
     let (seed, data) = take_byte(data);
+    if seed & 0x80 != 0 {
+        return tls_blocking_handshake(config, seed, data);
+    }
     let mut tls = EventTls::new(config, std::time::Instant::now()).expect("a TLS session");
     let mut out = WriteQueue::default();
     let mut plain = [0; 4096];
@@ -580,6 +585,43 @@ pub fn tls_setup(config: &crate::tls::TlsConfig, data: &[u8]) {
         tls.encrypt(b"hello\n", &mut out);
     }
     tls.close(&mut out);
+}
+
+/// The blocking modes' handshake (`TlsSession::handshake`) on a socketpair, the client
+/// writing the input in pieces and then ending its side: it fails with a TLS or I/O
+/// error (arbitrary bytes cannot finish a handshake) within its timeout, and leaves the
+/// client a close, never a hang.
+#[cfg(feature = "tls")]
+fn tls_blocking_handshake(config: &crate::tls::TlsConfig, seed: u8, data: &[u8]) {
+    let config = config.clone().handshake_timeout(Duration::from_secs(5));
+    let (server, socket) = UnixStream::pair().expect("a socketpair");
+    socket.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    socket.set_write_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    let pieces = Splitter::new(u64::from(seed))
+        .split(data, 1 + usize::from(seed & 0x7f) * 8)
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    let client = client(socket, pieces);
+    let connection = Connection::Unix(server);
+    let started = std::time::Instant::now();
+    match crate::tls::TlsSession::handshake(&connection, &config) {
+        Ok(_) => {} // a forged handshake would have to break the crypto; allowed, not expected
+        Err(crate::Error::Tls(why)) => assert!(!why.is_empty()),
+        Err(crate::Error::Io(_)) => {}
+        Err(other) => panic!("not a TLS or I/O error: {other}"),
+    }
+    assert!(
+        started.elapsed() < IO_TIMEOUT,
+        "the handshake outlived its timeout"
+    );
+    drop(connection);
+    let answer = client.join().expect("the client thread");
+    assert!(
+        answer.len() < 1 << 16,
+        "{} bytes sent to the client",
+        answer.len()
+    );
 }
 
 /// A TLS configuration for [`tls_setup`] from PEM files.

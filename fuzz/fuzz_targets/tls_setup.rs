@@ -1,5 +1,6 @@
 //! Fuzz target `tls_setup`: the crate's TLS server side (the event loop's rustls session,
-//! configured as the crate configures it) fed arbitrary client bytes.
+//! configured as the crate configures it, or the blocking modes' handshake over a
+//! socketpair) fed arbitrary client bytes.
 //! The checks are in `socketserver::fuzzing::tls_setup`.
 #![no_main]
 
