@@ -114,6 +114,9 @@ mod address;
 pub mod clients;
 mod error;
 pub mod event;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handler;
 #[cfg(feature = "http")]
 pub mod http;

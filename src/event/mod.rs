@@ -236,3 +236,7 @@ pub use lines::LineBuffer;
 pub use mode::{EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
 pub use server::EventLoopTcpServer;
 pub use stats::EventLoopStats;
+
+// For the fuzz targets (`crate::fuzzing`), which drive the TLS state directly.
+#[cfg(all(feature = "fuzzing", feature = "tls"))]
+pub(crate) use {connection::WriteQueue, tls::EventTls};

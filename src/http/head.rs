@@ -82,14 +82,17 @@ pub(crate) fn read_head(rfile: &mut impl BufRead, limits: &Limits) -> io::Result
     let line_end = raw.len();
     let requestline = latin1(trim_line_ending(&raw));
 
+    // A line longer than the whole block is refused as soon as it is over the block, so
+    // a raised `max_header_line` never buffers more than `max_header_bytes`.
+    let max_line = limits.max_header_line.min(limits.max_header_bytes);
     let mut fields = 0;
     loop {
         let start = raw.len();
-        if read_line(rfile, limits.max_header_line, &mut raw)? == 0 {
+        if read_line(rfile, max_line, &mut raw)? == 0 {
             return Ok(ReadHead::Closed);
         }
         let line = &raw[start..];
-        if line.len() > limits.max_header_line {
+        if line.len() > max_line {
             let reject = Reject::new(431, "Line too long", Some(&requestline));
             return Ok(ReadHead::Rejected(reject));
         }

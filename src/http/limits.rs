@@ -24,10 +24,16 @@ pub struct Limits {
     /// The longest request line in bytes, line ending included; longer -> `414`.
     /// Default 65536, as in Python.
     pub max_request_line: usize,
-    /// The longest header line in bytes; longer -> `431`. Default 65536, as in Python.
+    /// The longest header line in bytes; longer -> `431`. Default 32768 (Python has
+    /// 65536, but no line can be longer than the whole block). A value above
+    /// [`max_header_bytes`](Self::max_header_bytes) acts as that limit: a line is never
+    /// buffered past the block.
     pub max_header_line: usize,
     /// The most header bytes in one request (all header lines together); more -> `431`.
-    /// Default 131072.
+    /// Default 32768 (32 KiB): room for large cookies and tokens, in the range servers
+    /// people trust use (nginx's default buffers hold 4 x 8 KiB, Node's limit is 16 KiB),
+    /// so a client cannot make every connection hold a large head. Raise it for
+    /// clients that send more.
     pub max_header_bytes: usize,
     /// The most header fields in one request; more -> `431`. Default 100, as in Python.
     pub max_headers: usize,
@@ -40,8 +46,8 @@ impl Limits {
     /// The defaults listed on each field.
     pub const DEFAULT: Limits = Limits {
         max_request_line: 65536,
-        max_header_line: 65536,
-        max_header_bytes: 131_072,
+        max_header_line: 32_768,
+        max_header_bytes: 32_768,
         max_headers: 100,
         max_body: 1 << 20,
     };

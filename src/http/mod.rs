@@ -319,3 +319,11 @@ pub use server::{
     DEFAULT_SERVER_VERSION,
 };
 pub use status::{reason_phrase, Version};
+
+// For the fuzz targets (`crate::fuzzing`), which drive the parsers directly.
+#[cfg(feature = "fuzzing")]
+pub(crate) use {
+    body::BodyState,
+    chunked::ChunkedReader,
+    head::{read_head, ReadHead},
+};

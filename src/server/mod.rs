@@ -52,6 +52,12 @@ pub(crate) use request::{Request, Shared as SharedState};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
 pub(crate) use streams::{end as streams_end, StreamIncoming};
 
+// For the fuzz targets (`crate::fuzzing`), which drive these directly.
+#[cfg(feature = "fuzzing")]
+pub(crate) use {
+    datagrams::end as datagrams_end, options::DatagramOptions, shutdown::ShutdownState,
+};
+
 use crate::Address;
 
 /// What a request can reach of its server: the server's address and a shutdown handle.
