@@ -19,6 +19,7 @@ use socketserver::ShutdownHandle;
 pub mod drive;
 pub mod echo_protocol;
 pub mod example;
+pub mod faults;
 pub mod fork;
 #[cfg(feature = "http")]
 pub mod http;
