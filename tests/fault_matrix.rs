@@ -17,7 +17,8 @@
 //! | SIGTERM under load (exit 0 within 3 s, no reply cut) | `sigterm_under_load_hello_server` | `sigterm_under_load_echo_server` | `sigterm_under_load_pool_echo_server` | `sigterm_under_load_forking_echo_server` | `sigterm_under_load_select_echo_server` | `sigterm_under_load_mjpeg_server`, also `http_mjpeg_server_exits_on_sigterm_with_viewers` |
 //!
 //! [F]: `tests/fault_matrix_forking.rs`. [E]: `tests/emfile_recovery.rs`, one test per
-//! mode. Tests named "also" cover more of the same cell (the example servers' SIGTERM
+//! mode, `MODE_backs_off_while_its_descriptor_table_is_full` (and, for `Threading`,
+//! `server_recovers_from_emfile_without_spinning`, out of descriptors through clients). Tests named "also" cover more of the same cell (the example servers' SIGTERM
 //! and memory cases are in `tests/example_echo_servers_stop_gracefully.rs` too).
 //!
 //! What each cell asserts:
@@ -39,7 +40,7 @@
 
 mod support;
 
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -51,10 +52,10 @@ use socketserver::{
     EventLoopTcpServer, Mode, PoolTcpServer, Serve, Server, ServerBuilder, StreamRequest,
     TcpServer, ThreadingTcpServer,
 };
-use support::faults::{self, EchoEvents, CHUNK};
+use support::faults::{self, EchoEvents};
 #[cfg(feature = "http")]
 use support::http::read_response;
-use support::{connect, connect_small_buffer, Hooks, Serving, IO_TIMEOUT};
+use support::{Hooks, Serving, IO_TIMEOUT};
 
 /// How many panics a storm raises.
 const STORM: usize = 300;
@@ -263,8 +264,10 @@ fn event_loop_panic_storm() {
 mod http_server {
     use super::*;
     use socketserver::http::{HttpHandler, HttpRequest, ThreadingHttpServer};
-    use support::faults::{BIG, PANIC_MESSAGE, XS};
+    use std::io::BufReader;
+    use support::faults::{BIG, CHUNK, PANIC_MESSAGE, XS};
     use support::http::{read_response, Client};
+    use support::{connect, connect_small_buffer};
 
     /// `GET /hello`: `hello`; `GET /big`: [`BIG`] bytes; `GET /panic`: a panic;
     /// `POST /echo`: the body back.
@@ -576,7 +579,7 @@ fn sigterm_under_load_mjpeg_server() {
         {
             return Ok(false);
         }
-        let mut reader = BufReader::new(&*stream);
+        let mut reader = std::io::BufReader::new(&*stream);
         match read_response(&mut reader, false) {
             Ok(response) if response.status == 200 && !response.body.is_empty() => {
                 assert!(reader.buffer().is_empty(), "one response per request");
