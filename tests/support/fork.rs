@@ -96,7 +96,12 @@ fn reap_leftovers(test: &str) -> bool {
 
 /// The children of this process: `(pid, state)` from /proc (`Z` is a zombie).
 pub fn children() -> Vec<(i32, char)> {
-    let me = std::process::id().to_string();
+    children_of(std::process::id() as i32)
+}
+
+/// The children of process `parent`: `(pid, state)` from /proc.
+pub fn children_of(parent: i32) -> Vec<(i32, char)> {
+    let me = parent.to_string();
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return found;

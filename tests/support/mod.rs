@@ -20,6 +20,7 @@ pub mod balancer;
 pub mod drive;
 pub mod echo_protocol;
 pub mod example;
+pub mod faults;
 pub mod fork;
 #[cfg(feature = "http")]
 pub mod http;
