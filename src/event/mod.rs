@@ -187,10 +187,12 @@ mod stats;
 mod table;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg_attr(not(feature = "io-uring"), path = "uring_off.rs")]
+mod uring;
 
 pub use context::{ConnectionId, Context};
 pub use handler::EventHandler;
 pub use lines::LineBuffer;
-pub use mode::{EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
+pub use mode::{Backend, EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
 pub use server::EventLoopTcpServer;
 pub use stats::EventLoopStats;

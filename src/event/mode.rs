@@ -25,6 +25,35 @@ pub struct EventLoop<H: EventHandler> {
     pub(crate) state: Mutex<Option<Loop<H>>>,
 }
 
+/// What does the event loop's I/O: set with
+/// [`backend`](ServerBuilder::backend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Readiness through mio (epoll on Linux, kqueue on the BSDs and macOS); the loop
+    /// reads and writes each ready socket itself: a system call per read and per write.
+    Epoll,
+    /// Linux's io_uring (feature `io-uring`): receives into a buffer ring registered
+    /// with the kernel, sends batched, one `io_uring_enter` per turn of the loop for all
+    /// connections. Where it is not available (built without the feature, an old kernel,
+    /// a seccomp profile or `kernel.io_uring_disabled` refusing it) the loop logs one
+    /// warning and uses [`Epoll`](Self::Epoll): the server still starts.
+    IoUring,
+}
+
+impl Backend {
+    /// The default backend: [`IoUring`](Self::IoUring) if the environment variable
+    /// `SOCKETSERVER_BACKEND` is `io_uring` (or `io-uring`, `uring`), else
+    /// [`Epoll`](Self::Epoll). This lets a test suite or a deployment pick the backend
+    /// without changing code.
+    pub fn from_env() -> Self {
+        match std::env::var("SOCKETSERVER_BACKEND").as_deref() {
+            Ok("io_uring" | "io-uring" | "uring" | "iouring") => Backend::IoUring,
+            _ => Backend::Epoll,
+        }
+    }
+}
+
 /// The options the loop itself reads.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Config {
@@ -33,6 +62,9 @@ pub(crate) struct Config {
     pub(crate) output_limit: usize,
     pub(crate) slow_reader_limit: Option<usize>,
     pub(crate) max_line_length: usize,
+    pub(crate) backend: Backend,
+    /// A test hook: act as if the kernel refused io_uring.
+    pub(crate) refuse_uring: bool,
 }
 
 /// Default [`output_limit`](ServerBuilder::output_limit): 1 MiB.
@@ -61,6 +93,8 @@ impl<H: EventHandler> Default for EventLoop<H> {
                 output_limit: DEFAULT_OUTPUT_LIMIT,
                 slow_reader_limit: None,
                 max_line_length: DEFAULT_MAX_LINE_LENGTH,
+                backend: Backend::from_env(),
+                refuse_uring: false,
             },
             counters: Arc::default(),
             state: Mutex::new(None),
@@ -134,6 +168,23 @@ impl<H: EventHandler> ServerBuilder<Tcp, EventLoop<H>, H> {
     /// [`EventHandler::on_line`]: super::EventHandler::on_line
     pub fn max_line_length(mut self, bytes: usize) -> Self {
         self.mode.config.max_line_length = bytes;
+        self
+    }
+
+    /// What does the loop's I/O: [`Backend::Epoll`] or [`Backend::IoUring`] (which falls
+    /// back to epoll, with a warning, where io_uring is not available). Default
+    /// [`Backend::from_env`]: epoll unless `SOCKETSERVER_BACKEND=io_uring`.
+    /// [`EventLoopTcpServer::backend`](super::EventLoopTcpServer::backend) tells which
+    /// one serves.
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.mode.config.backend = backend;
+        self
+    }
+
+    /// A test hook: the loop acts as if the kernel refused io_uring.
+    #[cfg(test)]
+    pub(crate) fn refuse_uring(mut self) -> Self {
+        self.mode.config.refuse_uring = true;
         self
     }
 }
