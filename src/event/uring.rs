@@ -52,8 +52,11 @@ use crate::{Result, ShutdownHandle};
 const RING_ENTRIES: u32 = 4096;
 /// Buffers in the receive ring (a power of two).
 const BUFFERS: u16 = 256;
-/// Bytes per receive buffer.
-const BUFFER_SIZE: usize = 16 * 1024;
+/// Bytes per receive buffer: as large as the epoll loop's reads, so that a handler sees
+/// input cut the same way on both backends. 16 MiB in all, but only the pages the
+/// kernel writes into are ever backed by memory (the buffers are allocated zeroed, by
+/// `mmap`, and a 64-byte message touches one page).
+const BUFFER_SIZE: usize = super::event_loop::READ_BUFFER;
 /// The buffer group id of the receive ring.
 const BGID: u16 = 0;
 /// The most bytes one send takes from a connection's queue.
