@@ -196,3 +196,6 @@ pub use lines::LineBuffer;
 pub use mode::{Backend, EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
 pub use server::EventLoopTcpServer;
 pub use stats::EventLoopStats;
+
+#[cfg(test)]
+mod backend_tests;
