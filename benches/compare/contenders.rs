@@ -194,6 +194,14 @@ pub fn all() -> Vec<Contender> {
             TWO_CORES,
         ),
         c(
+            "ss-event-uring",
+            "socketserver EventLoopTcpServer on io_uring, on_data echo",
+            Crate,
+            Some("mio-loop"),
+            InBinary(servers::socketserver::tcp_event_uring),
+            TCP_CONCURRENT,
+        ),
+        c(
             "ss-event-lines",
             "socketserver EventLoopTcpServer, on_line echo",
             Crate,

@@ -60,6 +60,10 @@ pub(crate) struct Loop<H: EventHandler> {
     /// loop, as `read_buf` is), and when to look for stalled handshakes next.
     #[cfg(feature = "tls")]
     pub(super) tls: super::tls::LoopTls,
+    /// With [`Backend::IoUring`](super::Backend::IoUring) where the kernel allows it: the
+    /// ring that does the connections' I/O (the listener and the waker stay on epoll).
+    /// Declared last so it drops after the table, whose sockets it may still hold I/O on.
+    pub(super) uring: Option<Box<super::uring::Uring>>,
 }
 
 /// What ends a loop's [`run`](Loop::run): for the first loop (or the only one) the
@@ -118,6 +122,31 @@ impl<H: EventHandler> Loop<H> {
             hooks,
         });
         let nodelay = shared.context.options.disable_nagle_algorithm;
+        let uring = match config.backend {
+            super::Backend::Epoll => None,
+            // A worker loop drains on another thread than the one that served, and the
+            // kernel cancels a thread's io_uring requests when it exits: until the drain
+            // can run on the serving thread, several loops serve with epoll.
+            super::Backend::IoUring if config.loops > 1 => {
+                log::warn!(
+                    "io_uring serves one event loop: with {} loops, epoll is used",
+                    config.loops
+                );
+                None
+            }
+            super::Backend::IoUring => match super::uring::Uring::new(config.refuse_uring) {
+                Ok(uring) => Some(Box::new(uring)),
+                Err(err) => {
+                    log::warn!("io_uring is not available ({err}): the event loop uses epoll");
+                    None
+                }
+            },
+        };
+        table.shared.counters.set_backend(if uring.is_some() {
+            super::Backend::IoUring
+        } else {
+            super::Backend::Epoll
+        });
         Loop {
             registry,
             table,
@@ -131,6 +160,7 @@ impl<H: EventHandler> Loop<H> {
             setup_scan_at: None,
             #[cfg(feature = "tls")]
             tls: super::tls::LoopTls::default(),
+            uring,
         }
     }
 
@@ -147,6 +177,9 @@ impl<H: EventHandler> Loop<H> {
         self.table.now = Instant::now();
         if let Some(timeout) = self.config.idle_timeout {
             self.idle_scan_at = Some(self.table.now + timeout / 8);
+        }
+        if self.uring.is_some() {
+            return self.run_uring(poll, listener, stop);
         }
         // Clients that queued up while nothing was serving get no new edge: look now.
         self.accept_all(listener)?;
@@ -167,23 +200,30 @@ impl<H: EventHandler> Loop<H> {
                 }
             }
             self.run_ready();
-            self.close_idle();
-            self.close_stalled_setups();
-            let below_max = self
-                .config
-                .max_connections
-                .is_none_or(|max| self.table.conns.len() < max);
-            let retry_due = self.accept.retry_at.is_some_and(|at| at <= self.table.now);
-            if (self.accept.full && below_max) || retry_due {
-                self.accept.retry_at = None;
-                self.accept_all(listener)?;
-            }
+            self.end_turn(listener)?;
+        }
+        Ok(())
+    }
+
+    /// The end of every turn, whatever the backend: timeouts, and accepting again after
+    /// a pause.
+    pub(super) fn end_turn(&mut self, listener: std::os::fd::RawFd) -> Result<()> {
+        self.close_idle();
+        self.close_stalled_setups();
+        let below_max = self
+            .config
+            .max_connections
+            .is_none_or(|max| self.table.conns.len() < max);
+        let retry_due = self.accept.retry_at.is_some_and(|at| at <= self.table.now);
+        if (self.accept.full && below_max) || retry_due {
+            self.accept.retry_at = None;
+            self.accept_all(listener)?;
         }
         Ok(())
     }
 
     /// Wait for nothing while work is ready, else until the next timer.
-    fn poll_timeout(&self) -> Option<Duration> {
+    pub(super) fn poll_timeout(&self) -> Option<Duration> {
         if !self.table.pending.ready.is_empty() {
             return Some(Duration::ZERO);
         }
@@ -234,7 +274,12 @@ impl<H: EventHandler> Loop<H> {
                 return;
             }
             let room = (limit - queued).min(self.read_buf.len());
-            match conn.socket.read(&mut self.read_buf[..room]) {
+            let buf = &mut self.read_buf[..room];
+            let result = match self.uring.as_mut() {
+                Some(uring) => uring.recv(key, buf),
+                None => conn.socket.read(buf),
+            };
+            match result {
                 Ok(0) => {
                     conn.flags.read_closed = true;
                     conn.flags.wants_read = false;
@@ -333,7 +378,10 @@ impl<H: EventHandler> Loop<H> {
             }
             let before = conn.out.len();
             if before > 0 && conn.flags.can_write {
-                let result = conn.out.write_to(&mut conn.socket);
+                let result = match self.uring.as_mut() {
+                    Some(uring) => conn.out.write_to(&mut uring.sender(key)),
+                    None => conn.out.write_to(&mut conn.socket),
+                };
                 let after = conn.out.len();
                 self.table.shared.counters.written(before - after);
                 if let Err(err) = result {

@@ -75,6 +75,10 @@ impl<H: EventHandler> Loop<H> {
             } else {
                 Duration::ZERO
             };
+            if self.uring.is_some() {
+                self.uring_drain_turn(poll, events, until);
+                continue;
+            }
             if let Err(err) = poll.poll(events, Some(timeout)) {
                 if err.kind() != io::ErrorKind::Interrupted {
                     log::error!("polling while draining: {err}");
@@ -150,7 +154,9 @@ impl<H: EventHandler> Loop<H> {
         let key = entry.key();
         let token = Token(key + FIRST_CONN);
         let interest = Interest::READABLE | Interest::WRITABLE;
-        if let Err(err) = self.registry.register(&mut stream, token, interest) {
+        if let Some(uring) = self.uring.as_mut() {
+            uring.add(key, std::os::fd::AsRawFd::as_raw_fd(&stream), serial);
+        } else if let Err(err) = self.registry.register(&mut stream, token, interest) {
             shared.report(peer, &Error::Io(err));
             return;
         }
@@ -198,10 +204,15 @@ impl<H: EventHandler> Loop<H> {
         let Some(mut conn) = self.table.conns.try_remove(key) else {
             return;
         };
-        // Closing the descriptor would deregister it too; this keeps mio's books exact.
-        let _ = self.registry.deregister(&mut conn.socket);
         let counters = &self.table.shared.counters;
         counters.closed(conn.out.len(), conn.flags.paused);
+        if let Some(uring) = self.uring.as_mut() {
+            // The ring may still hold operations on the socket: it closes it after them.
+            uring.forget(key, conn.socket);
+            return;
+        }
+        // Closing the descriptor would deregister it too; this keeps mio's books exact.
+        let _ = self.registry.deregister(&mut conn.socket);
     }
 
     /// Closes connections on which nothing moved for the idle timeout. Scans the table at

@@ -214,6 +214,19 @@
 //! gives the shutdown handle an instant wake-up, it has the smallest dependency tree of
 //! the mature choices, and the blocking servers' loop already uses it. mio does not appear
 //! in this crate's public API.
+//!
+//! # The io_uring backend
+//!
+//! With epoll a round trip costs two system calls (a `recv` and a `send`) and a share of an
+//! `epoll_wait`: the floor for any readiness loop, tokio's included. On Linux, with the
+//! `io-uring` feature, [`backend(Backend::IoUring)`](crate::ServerBuilder::backend) (or
+//! `SOCKETSERVER_BACKEND=io_uring`) has the kernel do the receives (into a ring of
+//! buffers registered with it) and the sends, and the loop makes one `io_uring_enter` per
+//! turn for all connections. Measured with `strace -c -f` on a 16-connection, 64-byte echo
+//! (48,000 round trips): 0.09 system calls per round trip, against 2.07 on epoll. The
+//! handlers, their callbacks and the options are the same. Where the kernel refuses
+//! io_uring (an old kernel, a seccomp profile, `kernel.io_uring_disabled`) the server logs
+//! one warning and runs on epoll.
 
 mod connection;
 mod context;
@@ -229,14 +242,19 @@ mod stats;
 mod table;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg_attr(not(feature = "io-uring"), path = "uring_off.rs")]
+mod uring;
 
 pub use context::{ConnectionId, Context};
 pub use handler::EventHandler;
 pub use lines::LineBuffer;
-pub use mode::{EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
+pub use mode::{Backend, EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
 pub use server::EventLoopTcpServer;
 pub use stats::EventLoopStats;
 
 // For the fuzz targets (`crate::fuzzing`), which drive the TLS state directly.
 #[cfg(all(feature = "fuzzing", feature = "tls"))]
 pub(crate) use {connection::WriteQueue, tls::EventTls};
+
+#[cfg(test)]
+mod backend_tests;

@@ -37,6 +37,36 @@ pub(crate) struct State<H: EventHandler> {
     pub(crate) listeners: Vec<std::net::TcpListener>,
 }
 
+/// What does the event loop's I/O: set with
+/// [`backend`](ServerBuilder::backend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Readiness through mio (epoll on Linux, kqueue on the BSDs and macOS); the loop
+    /// reads and writes each ready socket itself: a system call per read and per write.
+    Epoll,
+    /// Linux's io_uring (feature `io-uring`): receives into a buffer ring registered
+    /// with the kernel, sends batched, one `io_uring_enter` per turn of the loop for all
+    /// connections. Where it is not available (built without the feature, an old kernel,
+    /// a seccomp profile or `kernel.io_uring_disabled` refusing it) the loop logs one
+    /// warning and uses [`Epoll`](Self::Epoll): the server still starts. It serves one
+    /// loop: with [`loops`](ServerBuilder::loops) above 1, epoll is used (with a warning).
+    IoUring,
+}
+
+impl Backend {
+    /// The default backend: [`IoUring`](Self::IoUring) if the environment variable
+    /// `SOCKETSERVER_BACKEND` is `io_uring` (or `io-uring`, `uring`), else
+    /// [`Epoll`](Self::Epoll). This lets a test suite or a deployment pick the backend
+    /// without changing code.
+    pub fn from_env() -> Self {
+        match std::env::var("SOCKETSERVER_BACKEND").as_deref() {
+            Ok("io_uring" | "io-uring" | "uring" | "iouring") => Backend::IoUring,
+            _ => Backend::Epoll,
+        }
+    }
+}
+
 /// The options the loop itself reads.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Config {
@@ -47,6 +77,9 @@ pub(crate) struct Config {
     pub(crate) max_line_length: usize,
     /// How many loops serve, each on its own thread.
     pub(crate) loops: usize,
+    pub(crate) backend: Backend,
+    /// A test hook: act as if the kernel refused io_uring.
+    pub(crate) refuse_uring: bool,
 }
 
 /// Default [`output_limit`](ServerBuilder::output_limit): 1 MiB.
@@ -84,6 +117,8 @@ impl<H: EventHandler> Default for EventLoop<H> {
                 slow_reader_limit: None,
                 max_line_length: DEFAULT_MAX_LINE_LENGTH,
                 loops: 1,
+                backend: Backend::from_env(),
+                refuse_uring: false,
             },
             counters: Arc::default(),
             state: Mutex::new(State {
@@ -193,6 +228,23 @@ impl<H: EventHandler> ServerBuilder<Tcp, EventLoop<H>, H> {
     /// [`EventHandler::on_line`]: super::EventHandler::on_line
     pub fn max_line_length(mut self, bytes: usize) -> Self {
         self.mode.config.max_line_length = bytes;
+        self
+    }
+
+    /// What does the loop's I/O: [`Backend::Epoll`] or [`Backend::IoUring`] (which falls
+    /// back to epoll, with a warning, where io_uring is not available). Default
+    /// [`Backend::from_env`]: epoll unless `SOCKETSERVER_BACKEND=io_uring`.
+    /// [`EventLoopTcpServer::backend`](super::EventLoopTcpServer::backend) tells which
+    /// one serves.
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.mode.config.backend = backend;
+        self
+    }
+
+    /// A test hook: the loop acts as if the kernel refused io_uring.
+    #[cfg(test)]
+    pub(crate) fn refuse_uring(mut self) -> Self {
+        self.mode.config.refuse_uring = true;
         self
     }
 }

@@ -64,6 +64,16 @@ impl<H: EventHandler> Server<Tcp, EventLoop<H>, H> {
         self.mode().counters.snapshot()
     }
 
+    /// The backend doing the loop's I/O: the one asked for
+    /// ([`backend`](crate::ServerBuilder::backend)) until the first `serve_forever`
+    /// starts, then the one that serves (epoll where io_uring was refused).
+    pub fn backend(&self) -> super::Backend {
+        self.mode()
+            .counters
+            .backend()
+            .unwrap_or(self.mode().config.backend)
+    }
+
     /// The loops' state, locked; `AlreadyServing` while another thread serves.
     fn state(&self) -> Result<MutexGuard<'_, State<H>>> {
         match self.mode().state.try_lock() {

@@ -3,7 +3,7 @@
 //! The serving threads (one per loop) write the counters with relaxed atomics: a reader
 //! sees each number as it was at some recent instant.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed};
 
 /// A snapshot of an [`EventLoopTcpServer`](super::EventLoopTcpServer)'s connections and
 /// queues, from [`stats`](super::EventLoopTcpServer::stats).
@@ -31,9 +31,24 @@ pub(crate) struct Counters {
     queued: AtomicUsize,
     peak_queued: AtomicUsize,
     paused: AtomicUsize,
+    /// The backend the loop runs on: 0 before it is made, else `Backend as u8 + 1`.
+    backend: AtomicU8,
 }
 
 impl Counters {
+    pub(crate) fn set_backend(&self, backend: super::Backend) {
+        self.backend.store(backend as u8 + 1, Relaxed);
+    }
+
+    /// The backend of the loop, once it is made.
+    pub(crate) fn backend(&self) -> Option<super::Backend> {
+        match self.backend.load(Relaxed) {
+            0 => None,
+            1 => Some(super::Backend::Epoll),
+            _ => Some(super::Backend::IoUring),
+        }
+    }
+
     pub(crate) fn opened(&self) {
         self.open.fetch_add(1, Relaxed);
         self.accepted.fetch_add(1, Relaxed);

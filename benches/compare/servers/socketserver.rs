@@ -124,6 +124,22 @@ pub fn tcp_event_bytes() -> io::Result<()> {
     server.serve_forever().map_err(failed)
 }
 
+/// The `on_data` echo on the io_uring backend. Refuses to run rather than measure epoll
+/// under this name: without the `io-uring` feature, or where the kernel refuses io_uring.
+pub fn tcp_event_uring() -> io::Result<()> {
+    if !cfg!(feature = "io-uring") {
+        return Err(io::Error::other(
+            "ss-event-uring needs `cargo bench --features io-uring`",
+        ));
+    }
+    let server = EventLoopTcpServer::builder()
+        .backend(socketserver::event::Backend::IoUring)
+        .bind("127.0.0.1:0", || EchoBytes)
+        .map_err(failed)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(failed)
+}
+
 pub fn tcp_event_lines() -> io::Result<()> {
     let server = EventLoopTcpServer::bind("127.0.0.1:0", || EchoLines).map_err(failed)?;
     announce(server.local_addr()?);
