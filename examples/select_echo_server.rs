@@ -6,7 +6,9 @@
 //!
 //! `--threads N` runs N event loops, each on its own thread with its own `SO_REUSEPORT`
 //! listener on the port; the kernel gives each new connection to one of them, which
-//! serves it to the end. SIGTERM stops them all.
+//! serves it to the end. SIGTERM stops them all. `--backend io-uring` serves through
+//! io_uring (built with `--features io-uring`; otherwise, or where the kernel refuses it,
+//! one log line and epoll).
 //!
 //! ```text
 //! cargo run --release --example select_echo_server -- -p 2500
@@ -18,7 +20,7 @@ mod common;
 use std::io;
 
 use clap::Parser;
-use socketserver::event::{Context, EventHandler, EventLoopTcpServer};
+use socketserver::event::{Backend, Context, EventHandler, EventLoopTcpServer};
 
 /// Echo server: one thread, every client (select + queue, lecture 002).
 #[derive(Parser)]
@@ -30,6 +32,17 @@ struct Args {
     /// Event loops, each on its own thread, sharing the port
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     threads: u16,
+    /// The event loop's kernel interface (io-uring falls back to epoll, with one log line,
+    /// where the kernel refuses it or the crate was built without the `io-uring` feature);
+    /// default epoll, or what `SOCKETSERVER_BACKEND` names
+    #[arg(long, value_enum)]
+    backend: Option<BackendArg>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BackendArg {
+    Epoll,
+    IoUring,
 }
 
 /// Echoes bytes as they arrive, as the lecture's server echoes each `recv`, and keeps only
@@ -65,8 +78,14 @@ fn main() {
     // The loops' listeners form a SO_REUSEPORT group: the server's socket needs it too
     // (`serve` sets the flag after `loops` would).
     args.server.reuse_port |= threads > 1;
-    let builder = args
+    let mut builder = args
         .stream
         .apply(EventLoopTcpServer::builder().loops(threads));
+    if let Some(backend) = args.backend {
+        builder = builder.backend(match backend {
+            BackendArg::Epoll => Backend::Epoll,
+            BackendArg::IoUring => Backend::IoUring,
+        });
+    }
     common::serve(builder, &args.server, Echo::default);
 }

@@ -222,3 +222,23 @@ fn threads_2_serves_tls() {
         );
     }
 }
+
+#[test]
+fn backend_io_uring_echoes_byte_exact_and_epoll_too() {
+    for backend in ["io-uring", "epoll"] {
+        let server = ExampleServer::start("select_echo_server", &["--backend", backend]);
+        let mut client = connect(server.addr);
+        assert_eq!(round_trip(&mut client, "caf\u{e9}\n"), "caf\u{e9}\n", "{backend}");
+    }
+}
+
+#[test]
+fn an_unknown_backend_is_refused() {
+    let output = std::process::Command::new(support::example::example_path("select_echo_server"))
+        .args(["--backend", "select", "-p", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--backend"));
+}

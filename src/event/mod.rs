@@ -226,7 +226,9 @@
 //! (48,000 round trips): 0.09 system calls per round trip, against 2.07 on epoll. The
 //! handlers, their callbacks and the options are the same. Where the kernel refuses
 //! io_uring (an old kernel, a seccomp profile, `kernel.io_uring_disabled`) the server logs
-//! one warning and runs on epoll.
+//! one warning and runs on epoll. With several [`loops`](crate::ServerBuilder::loops)
+//! the loops serve on epoll for now (a worker loop drains on another thread than the one
+//! that served, and the kernel cancels an exited thread's io_uring requests).
 
 mod connection;
 mod context;
