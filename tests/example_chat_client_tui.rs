@@ -188,7 +188,16 @@ fn a_killed_server_shows_on_screen_then_exit_code_one_and_one_line_on_stderr() {
 fn sigterm_and_sighup_quit_with_exit_code_zero_and_the_terminal_restored() {
     let Some(tmux) = Tmux::start() else { return };
     let server = ExampleServer::start("chat_server", &[]);
-    for (name, signal) in [("term", libc::SIGTERM), ("hup", libc::SIGHUP)] {
+    // SIGQUIT, SIGUSR1/2 and SIGALRM too: every signal whose default would end the
+    // process with the terminal left raw.
+    for (name, signal) in [
+        ("term", libc::SIGTERM),
+        ("hup", libc::SIGHUP),
+        ("quit", libc::SIGQUIT),
+        ("usr1", libc::SIGUSR1),
+        ("usr2", libc::SIGUSR2),
+        ("alrm", libc::SIGALRM),
+    ] {
         let pane = open(&tmux, server.addr, name, (80, 24));
         pane.type_text("typing");
         pane.wait_for_screen("the typed text", SCREEN_LIMIT, |s| {

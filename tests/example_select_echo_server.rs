@@ -228,7 +228,11 @@ fn backend_io_uring_echoes_byte_exact_and_epoll_too() {
     for backend in ["io-uring", "epoll"] {
         let server = ExampleServer::start("select_echo_server", &["--backend", backend]);
         let mut client = connect(server.addr);
-        assert_eq!(round_trip(&mut client, "caf\u{e9}\n"), "caf\u{e9}\n", "{backend}");
+        assert_eq!(
+            round_trip(&mut client, "caf\u{e9}\n"),
+            "caf\u{e9}\n",
+            "{backend}"
+        );
     }
 }
 

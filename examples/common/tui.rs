@@ -6,7 +6,8 @@
 //! How it runs: one channel of [`Event`]s feeds the main thread, which alone owns the
 //! screen. A thread reads the keyboard (crossterm), another reads the server (a line over
 //! TCP, a datagram over UDP) and a third writes to it, so a slow server never blocks
-//! typing; a signal handler (SIGINT, SIGTERM, SIGHUP, through `ctrlc`) sends an event too.
+//! typing; a signal handler (SIGINT, SIGTERM, SIGHUP through `ctrlc`; SIGQUIT, SIGUSR1,
+//! SIGUSR2, SIGALRM through signal-hook) sends an event too.
 //! The main thread takes everything that is waiting before it draws once, so a burst of
 //! 500 lines is 500 list pushes and a few frames, and the keyboard stays responsive.
 //!
@@ -499,6 +500,22 @@ pub fn run(mut screen: impl Screen, server: SocketAddr, transport: Transport) ->
         let _ = signals.send(Event::Signal);
     }) {
         super::fail("cannot install the signal handler", err);
+    }
+    // The other signals whose default is to end the process: the screen is restored for
+    // them too (raw mode turns off the keys that send them, but `kill` does not).
+    {
+        use signal_hook::consts::{SIGALRM, SIGQUIT, SIGUSR1, SIGUSR2};
+        let quit = events.clone();
+        match signal_hook::iterator::Signals::new([SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM]) {
+            Ok(mut signals) => {
+                thread::spawn(move || {
+                    if signals.forever().next().is_some() {
+                        let _ = quit.send(Event::Signal);
+                    }
+                });
+            }
+            Err(err) => super::fail("cannot install the signal handler", err),
+        }
     }
     let mut terminal = enter().unwrap_or_else(|err| fail_restored("terminal", err));
     let keys = events;
