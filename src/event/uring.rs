@@ -205,6 +205,9 @@ pub(crate) struct Uring {
     /// Connections whose receive found the buffer ring empty: armed again when buffers
     /// come back.
     starved: Vec<usize>,
+    /// Buffers the loop holds (received into, not yet given back to the ring): fewer than
+    /// `BUFFERS` means the ring has some, and a starved connection can be armed again.
+    held: usize,
     /// Operations submitted and not yet completed for good.
     inflight: usize,
     /// The multishot poll of mio's epoll descriptor is armed.
@@ -249,6 +252,7 @@ impl Uring {
             conns: Vec::new(),
             graves: HashMap::new(),
             starved: Vec::new(),
+            held: 0,
             inflight: 0,
             mio_armed: false,
             completions: Vec::new(),
@@ -342,6 +346,7 @@ impl Uring {
                 let bid = *bid;
                 io.inbox.pop_front();
                 self.bufs.push(bid);
+                self.held -= 1;
                 recycled = true;
             }
         }
@@ -381,6 +386,7 @@ impl Uring {
         };
         for (bid, ..) in &io.inbox {
             self.bufs.push(*bid);
+            self.held -= 1;
         }
         if !io.inbox.is_empty() {
             self.bufs.publish();
@@ -588,6 +594,15 @@ impl<H: EventHandler> Loop<H> {
             if uring.completions.is_empty() {
                 uring.completions = completions;
             }
+            // A receive can fail for want of a buffer just before buffers came back (its
+            // completion read after the recycling that re-arms the starved): with buffers
+            // in the ring again, arm those now, or they would wait for a next recycling
+            // that may never come.
+            if !uring.starved.is_empty() && uring.held < usize::from(BUFFERS) {
+                for key in std::mem::take(&mut uring.starved) {
+                    uring.arm(key);
+                }
+            }
         }
         self.run_ready();
         Ok(())
@@ -666,7 +681,10 @@ impl<H: EventHandler> Loop<H> {
         if op == Op::Recv {
             io.recv_armed = false;
             match (res, bid) {
-                (n, Some(bid)) if n > 0 => io.inbox.push_back((bid, 0, n as usize)),
+                (n, Some(bid)) if n > 0 => {
+                    io.inbox.push_back((bid, 0, n as usize));
+                    uring.held += 1;
+                }
                 (n, bid) if n >= 0 => {
                     if let Some(bid) = bid {
                         uring.bufs.push(bid);
