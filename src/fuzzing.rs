@@ -254,8 +254,10 @@ pub fn proxy_header(data: &[u8]) {
 /// after it) over loopback UDP; each reply is the packet reversed, and a packet over
 /// `max_packet_size` is refused, not truncated.
 pub fn datagrams(data: &[u8]) {
-    use crate::handler::DatagramSocket;
-    use crate::server::{datagrams_end as end, DatagramOptions, DatagramReceiver, RequestContext};
+    use crate::handler::{DatagramReceiver, DatagramSocket};
+    use crate::server::{
+        datagrams_end as end, datagrams_receive as receive, DatagramOptions, RequestContext,
+    };
     use std::net::UdpSocket;
 
     let (knob, data) = take_byte(data);
@@ -267,7 +269,7 @@ pub fn datagrams(data: &[u8]) {
     let peer = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP socket");
     peer.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
     let options = DatagramOptions { max_packet_size };
-    let receiver = DatagramReceiver::new(DatagramSocket::Udp(server), &options);
+    let receiver = DatagramReceiver::new(DatagramSocket::Udp(server), options.max_packet_size);
     let context = RequestContext::new(server_info(), options);
     // Empty pieces too: an empty datagram is a request with an empty packet.
     let mut splitter = Splitter::new(u64::from(seed));
@@ -280,7 +282,7 @@ pub fn datagrams(data: &[u8]) {
         let (packet, tail) = rest.split_at(len);
         rest = tail;
         peer.send_to(packet, to).expect("sending on loopback");
-        let incoming = receiver.receive().expect("receiving on loopback");
+        let incoming = receive(&receiver).expect("receiving on loopback");
         match incoming.open(&context) {
             Ok(mut request) => {
                 assert!(packet.len() <= max_packet_size);

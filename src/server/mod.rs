@@ -55,7 +55,8 @@ pub(crate) use streams::{end as streams_end, StreamIncoming};
 // For the fuzz targets (`crate::fuzzing`), which drive these directly.
 #[cfg(feature = "fuzzing")]
 pub(crate) use {
-    datagrams::end as datagrams_end, options::DatagramOptions, shutdown::ShutdownState,
+    datagrams::end as datagrams_end, datagrams::receive as datagrams_receive,
+    options::DatagramOptions, shutdown::ShutdownState,
 };
 
 use crate::Address;
