@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use socketserver::ShutdownHandle;
 
 pub mod balancer;
+pub mod browser;
 pub mod drive;
 pub mod echo_protocol;
 pub mod example;
