@@ -14,19 +14,15 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::balancer::{
-    accepts, converse, crate_dir, haproxy_args, haproxy_config, haproxy_status, Balancer, Instance,
-    Load, Outcome,
+    accepts, converse, crate_dir, failures, haproxy_args, haproxy_config, haproxy_status,
+    sigterm_costs_no_conversation, sources, Balancer, Instance, Load,
 };
 use support::programs::require;
 use support::{wait_until, IO_TIMEOUT};
 
 const HAPROXY: &str = "/usr/sbin/haproxy";
 
-/// The clients' source addresses.
-fn sources() -> [IpAddr; 2] {
-    ["127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap()]
-}
-
+/// haproxy, where Debian puts it.
 fn have_haproxy() -> bool {
     // The test runs it from /usr/sbin, where Debian puts it; `require` looks on PATH.
     Path::new(HAPROXY).exists() || require("haproxy")
@@ -66,10 +62,6 @@ fn cluster() -> (Vec<Instance>, Balancer) {
         );
     }
     (instances, balancer)
-}
-
-fn failures(outcomes: &[Outcome]) -> Vec<&Outcome> {
-    outcomes.iter().filter(|o| o.failure.is_some()).collect()
 }
 
 #[test]
@@ -153,13 +145,7 @@ fn an_instance_stopped_with_sigterm_costs_no_conversation() {
         return;
     }
     let (mut instances, balancer) = cluster();
-    let load = Load::start(balancer.addr, &sources(), 2, || {});
-    load.wait_for(200, Duration::from_secs(60));
-    let status = instances[0].stop_with(libc::SIGTERM, Duration::from_secs(3));
-    assert_eq!(status.code(), Some(0), "{:?}", instances[0].log.all());
-    load.wait_for(300, Duration::from_secs(60));
-    let outcomes = load.stop();
-    assert_eq!(failures(&outcomes).len(), 0, "{:?}", failures(&outcomes));
+    sigterm_costs_no_conversation(&mut instances, balancer.addr);
 }
 
 #[test]

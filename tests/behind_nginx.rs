@@ -15,16 +15,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::balancer::{
-    accepts, converse, crate_dir, nginx_args, nginx_config, Balancer, Instance, Load, Outcome,
+    accepts, converse, crate_dir, failures, nginx_args, nginx_config,
+    sigterm_costs_no_conversation, sources, Balancer, Instance, Load,
 };
 use support::programs::require;
 
 const NGINX: &str = "/usr/sbin/nginx";
 const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
-
-fn sources() -> [IpAddr; 2] {
-    ["127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap()]
-}
 
 /// nginx with its stream module (Debian: `libnginx-mod-stream`).
 fn have_nginx() -> bool {
@@ -63,10 +60,6 @@ fn cluster() -> (Vec<Instance>, Balancer) {
         accepts,
     );
     (instances, balancer)
-}
-
-fn failures(outcomes: &[Outcome]) -> Vec<&Outcome> {
-    outcomes.iter().filter(|o| o.failure.is_some()).collect()
 }
 
 #[test]
@@ -146,13 +139,7 @@ fn an_instance_stopped_with_sigterm_costs_no_conversation() {
         return;
     }
     let (mut instances, balancer) = cluster();
-    let load = Load::start(balancer.addr, &sources(), 2, || {});
-    load.wait_for(200, Duration::from_secs(60));
-    let status = instances[0].stop_with(libc::SIGTERM, Duration::from_secs(3));
-    assert_eq!(status.code(), Some(0), "{:?}", instances[0].log.all());
-    load.wait_for(300, Duration::from_secs(60));
-    let outcomes = load.stop();
-    assert_eq!(failures(&outcomes).len(), 0, "{:?}", failures(&outcomes));
+    sigterm_costs_no_conversation(&mut instances, balancer.addr);
 }
 
 #[test]

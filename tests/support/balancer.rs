@@ -536,3 +536,26 @@ pub fn connect_from(source: IpAddr, target: SocketAddr) -> std::io::Result<TcpSt
 pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The clients' loopback source addresses: the balancer's backends must see these, not
+/// the balancer's own.
+pub fn sources() -> [IpAddr; 2] {
+    ["127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap()]
+}
+
+/// The conversations that failed.
+pub fn failures(outcomes: &[Outcome]) -> Vec<&Outcome> {
+    outcomes.iter().filter(|o| o.failure.is_some()).collect()
+}
+
+/// Under load through the balancer at `addr`, the first instance is stopped with SIGTERM
+/// (exit 0 within 3 s): no conversation may fail.
+pub fn sigterm_costs_no_conversation(instances: &mut [Instance], addr: SocketAddr) {
+    let load = Load::start(addr, &sources(), 2, || {});
+    load.wait_for(200, Duration::from_secs(60));
+    let status = instances[0].stop_with(libc::SIGTERM, Duration::from_secs(3));
+    assert_eq!(status.code(), Some(0), "{:?}", instances[0].log.all());
+    load.wait_for(300, Duration::from_secs(60));
+    let outcomes = load.stop();
+    assert_eq!(failures(&outcomes).len(), 0, "{:?}", failures(&outcomes));
+}
