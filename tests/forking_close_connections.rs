@@ -1,6 +1,8 @@
 //! `close_connections` on a forking server: the children of idle clients end their requests (their
 //! reads see end-of-file) and exit normally, a child in the middle of a reply still sends
-//! all of it, and datagram children are left to finish.
+//! all of it, and datagram children are left to finish. A graceful stop ends the children
+//! of clients that have talked at once, and gives a silent client the grace to send its
+//! first request.
 //!
 //! This binary forks: it runs with `harness = false` (see `support::fork`). Connection
 //! timeouts are longer than any wait here, so only `close_connections` can end an idle
@@ -32,6 +34,10 @@ fn main() {
         (
             "a_child_in_the_middle_of_a_reply_sends_all_of_it",
             a_child_in_the_middle_of_a_reply_sends_all_of_it,
+        ),
+        (
+            "a_graceful_stop_ends_talking_clients_first_and_lets_a_silent_one_send",
+            a_graceful_stop_ends_talking_clients_first_and_lets_a_silent_one_send,
         ),
         (
             "datagram_children_are_left_to_finish",
@@ -75,33 +81,35 @@ fn read_line(reader: &mut impl BufRead) -> String {
     line
 }
 
+/// Greets with its pid, echoes lines, says `bye` at end-of-file.
+fn greet_echo_bye(req: &mut StreamRequest) -> std::io::Result<()> {
+    writeln!(req.wfile, "hello {}", std::process::id())?;
+    req.wfile.flush()?;
+    let mut line = Vec::new();
+    while req.rfile.read_until(b'\n', &mut line)? > 0 {
+        req.wfile.write_all(&line)?;
+        req.wfile.flush()?;
+        line.clear();
+    }
+    req.wfile.write_all(b"bye\n")
+}
+
+/// A client of `greet_echo_bye`, greeted: its stream, a reader on it, its child's pid.
+fn greeted(addr: std::net::SocketAddr) -> (TcpStream, BufReader<TcpStream>, i32) {
+    let stream = connect(addr);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let hello = read_line(&mut reader);
+    let pid = hello
+        .strip_prefix("hello ")
+        .and_then(|pid| pid.trim().parse().ok())
+        .expect("hello PID");
+    (stream, reader, pid)
+}
+
 fn idle_children_end_their_requests_and_exit_normally() {
-    let (server, serving) = start(|| {
-        |req: &mut StreamRequest| {
-            writeln!(req.wfile, "hello {}", std::process::id())?;
-            req.wfile.flush()?;
-            let mut line = Vec::new();
-            while req.rfile.read_until(b'\n', &mut line)? > 0 {
-                req.wfile.write_all(&line)?;
-                req.wfile.flush()?;
-                line.clear();
-            }
-            req.wfile.write_all(b"bye\n")
-        }
-    });
+    let (server, serving) = start(|| greet_echo_bye);
     let addr = server.local_addr().unwrap();
-    let mut clients: Vec<(TcpStream, BufReader<TcpStream>, i32)> = (0..3)
-        .map(|_| {
-            let stream = connect(addr);
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let hello = read_line(&mut reader);
-            let pid = hello
-                .strip_prefix("hello ")
-                .and_then(|pid| pid.trim().parse().ok())
-                .expect("hello PID");
-            (stream, reader, pid)
-        })
-        .collect();
+    let mut clients: Vec<_> = (0..3).map(|_| greeted(addr)).collect();
     // Each is served and then idle.
     for (stream, reader, _) in &mut clients {
         stream.write_all(b"ping\n").unwrap();
@@ -127,6 +135,52 @@ fn idle_children_end_their_requests_and_exit_normally() {
     }
     server.server_close();
     for &(_, _, pid) in &clients {
+        assert!(
+            logged(&format!("DEBUG child {pid} exited")),
+            "child {pid} exited with status 0 (not killed)"
+        );
+    }
+    assert!(zombies().is_empty());
+}
+
+fn a_graceful_stop_ends_talking_clients_first_and_lets_a_silent_one_send() {
+    let (server, serving) = start(|| greet_echo_bye);
+    let addr = server.local_addr().unwrap();
+    let (mut talker, mut talker_reader, talker_pid) = greeted(addr);
+    talker.write_all(b"ping\n").unwrap();
+    assert_eq!(read_line(&mut talker_reader), "ping\n");
+    // Greeted, and has sent nothing yet: its first request may be on its way.
+    let (mut silent, mut silent_reader, silent_pid) = greeted(addr);
+    let server = stop_serving(server, serving);
+    let stopping = std::thread::spawn(move || server.close_gracefully());
+    assert_eq!(
+        read_line(&mut talker_reader),
+        "bye\n",
+        "the client that talked is ended at once"
+    );
+    assert!(
+        wait_until(IO_TIMEOUT, || !running(talker_pid)),
+        "the talker's child exits"
+    );
+    // Still within the grace (100 ms): the silent client's child has not been asked to
+    // end (when every child was asked at once, its `bye` was here by now).
+    silent.set_nonblocking(true).unwrap();
+    let waiting = silent.peek(&mut [0; 8]).map_err(|e| e.kind());
+    assert_eq!(
+        waiting,
+        Err(std::io::ErrorKind::WouldBlock),
+        "silent one kept"
+    );
+    silent.set_nonblocking(false).unwrap();
+    silent.write_all(b"late\n").unwrap();
+    assert_eq!(
+        read_line(&mut silent_reader),
+        "late\n",
+        "the silent client's first request is served"
+    );
+    assert_eq!(read_line(&mut silent_reader), "bye\n", "then it is ended");
+    assert_eq!(stopping.join().unwrap(), 0, "nothing left at the deadline");
+    for pid in [talker_pid, silent_pid] {
         assert!(
             logged(&format!("DEBUG child {pid} exited")),
             "child {pid} exited with status 0 (not killed)"

@@ -59,16 +59,29 @@ pub(crate) fn exit_now(status: i32) -> ! {
 /// Per process: each child has its own copy, set right after `fork`.
 static CONNECTION_FD: AtomicI32 = AtomicI32::new(-1);
 
-/// A child's SIGTERM handler: ends the reads of its connection. Async-signal-safe: an
-/// atomic load and `shutdown`, with `errno` kept for the code it interrupted.
-extern "C" fn end_reads(_signal: libc::c_int) {
+/// The value a SIGTERM carries (`sigqueue`) when the parent asks only the children whose
+/// client has sent something to end their reads: the first step of a graceful stop.
+const TALKERS_ONLY: usize = 1;
+
+/// A child's SIGTERM handler: ends the reads of its connection, or, when the signal is the
+/// parent's "talkers only" request, only if its client has sent a byte (a client that has
+/// not may have its first request on the way: the parent asks again, for every child,
+/// after a grace). Async-signal-safe: an atomic load, `getsockopt` and `shutdown`, with
+/// `errno` kept for the code it interrupted.
+extern "C" fn end_reads(_signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     let fd = CONNECTION_FD.load(Ordering::Relaxed);
-    if fd >= 0 {
-        let saved = errno::errno();
+    if fd < 0 {
+        return;
+    }
+    let saved = errno::errno();
+    // SAFETY: `info` is the siginfo the kernel passed to this SA_SIGINFO handler.
+    let talkers_only = unsafe { crate::sys::queued_value(info) } == Some(TALKERS_ONLY);
+    // Where the kernel cannot say, the client is taken as silent: it gets the grace.
+    if !talkers_only || crate::sys::tcp_has_received(fd) == Some(true) {
         // SAFETY: shutdown has no memory-safety preconditions; at worst it fails.
         unsafe { libc::shutdown(fd, libc::SHUT_RD) };
-        errno::set_errno(saved);
     }
+    errno::set_errno(saved);
 }
 
 /// Keeps SIGTERM blocked on the forking thread from before `fork` until each side is
@@ -102,7 +115,7 @@ impl SigtermBlocked {
         CONNECTION_FD.store(fd, Ordering::Relaxed);
         // With SA_RESTART: a read or write the signal interrupts goes on (the read then
         // sees the end). sigaction allocates nothing and takes no lock.
-        if let Err(err) = crate::sys::set_signal_handler(libc::SIGTERM, end_reads) {
+        if let Err(err) = crate::sys::set_signal_action(libc::SIGTERM, end_reads) {
             log::warn!("child cannot take SIGTERM over: {err}");
         }
         // SAFETY: `previous` is a valid set.
@@ -200,6 +213,27 @@ impl Children {
             // alive or a zombie (not reaped), so it names no other process.
             .filter(|child| unsafe { libc::kill(child.pid, signal) } == 0)
             .count()
+    }
+
+    /// Asks every child serving a connection whose client has sent something to end its
+    /// reads (a SIGTERM carrying [`TALKERS_ONLY`]); the others go on. Returns how many
+    /// were asked. Linux and Android only (`sigqueue`); elsewhere nobody is asked, and the
+    /// graceful stop's grace applies to every child.
+    pub(crate) fn signal_talkers(&self) -> usize {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let pids = self.pids();
+            pids.iter()
+                .filter(|child| child.serves_connection)
+                // Every pid is our child, alive or a zombie (not reaped: the lock is
+                // held), so it names no other process.
+                .filter(|child| {
+                    crate::sys::queue_signal(child.pid, libc::SIGTERM, TALKERS_ONLY).is_ok()
+                })
+                .count()
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        0
     }
 
     /// Reaps children as they exit until none is left or `deadline` passes; returns

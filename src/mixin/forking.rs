@@ -234,7 +234,12 @@ impl Blocking for Forking {
         self.children.signal_all(libc::SIGTERM, true)
     }
 
-    fn close_talking_connections(&self, _: &Connections) {}
+    /// The children whose client has sent something end their reads at once; those whose
+    /// client is still silent are left for the grace (see `Children::signal_talkers`).
+    fn close_talking_connections(&self, _: &Connections) {
+        self.children.reap(Reap::Exited);
+        self.children.signal_talkers();
+    }
 
     /// Past a graceful stop's deadline: the children left are killed.
     fn abort_connections(&self, _: &Connections) {
