@@ -2,7 +2,7 @@
 //! a graceful stop that drains the write queues, close on drop) around the loop in
 //! `event_loop.rs`.
 
-use std::sync::{Arc, MutexGuard, PoisonError, TryLockError};
+use std::sync::{Arc, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use mio::Poll;
@@ -12,8 +12,8 @@ use super::loops;
 use super::mode::{EventLoop, State};
 use super::stats::EventLoopStats;
 use super::EventHandler;
-use crate::server::{Kind, Run, Server, Tcp, STOP_GRACE};
-use crate::{Error, Result};
+use crate::server::{lock_for_serving, Kind, Run, Server, Tcp, STOP_GRACE};
+use crate::Result;
 
 /// A TCP server that serves every connection from one thread, driven by readiness
 /// events (the select lectures' server, on epoll or kqueue through mio).
@@ -76,13 +76,9 @@ impl<H: EventHandler> Server<Tcp, EventLoop<H>, H> {
 
     /// The loops' state, locked; `AlreadyServing` while another thread serves.
     fn state(&self) -> Result<MutexGuard<'_, State<H>>> {
-        match self.mode().state.try_lock() {
-            Ok(state) => Ok(state),
-            Err(TryLockError::WouldBlock) => Err(Error::AlreadyServing),
-            // Handler panics are caught inside; a poisoned lock means a bug of the loop
-            // itself, whose table is still consistent between turns.
-            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
-        }
+        // Handler panics are caught inside; a poisoned lock means a bug of the loop
+        // itself, whose table is still consistent between turns.
+        lock_for_serving(&self.mode().state)
     }
 }
 

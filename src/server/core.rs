@@ -73,12 +73,8 @@ impl<K: Kind> Core<K> {
 
     /// The poller, for one call that serves (`handle_request`).
     pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Poll>> {
-        match self.poll.try_lock() {
-            Ok(poll) => Ok(poll),
-            Err(TryLockError::WouldBlock) => Err(Error::AlreadyServing),
-            // A panic while polling leaves nothing half-done in the Poll itself.
-            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
-        }
+        // A panic while polling leaves nothing half-done in the Poll itself.
+        lock_for_serving(&self.poll)
     }
 
     /// Starts a serving period (`serve_forever`). `Ok(None)` when a shutdown was
@@ -113,5 +109,16 @@ impl<K: Kind> Core<K> {
     /// The server socket's descriptor (a forked child closes its copy of a listener).
     pub(crate) fn raw_fd(&self) -> RawFd {
         self.socket.raw_fd()
+    }
+}
+
+/// Locks what one serving thread holds while it serves: `AlreadyServing` when another
+/// thread holds it. A lock poisoned by a panic is taken anyway: callers lock only state
+/// that a panic leaves consistent (handler panics are caught inside).
+pub(crate) fn lock_for_serving<T>(lock: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
+    match lock.try_lock() {
+        Ok(guard) => Ok(guard),
+        Err(TryLockError::WouldBlock) => Err(Error::AlreadyServing),
+        Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
     }
 }

@@ -42,7 +42,7 @@ pub(crate) use accept::{classify, AcceptError, Backoff};
 pub(crate) use base::Run;
 pub(crate) use blocking::STOP_GRACE;
 pub(crate) use connections::Connections;
-pub(crate) use core::{LISTENER, WAKE};
+pub(crate) use core::{lock_for_serving, LISTENER, WAKE};
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
 pub(crate) use kind::{BindTo, Kind, RequestContext, StreamOptionsOf};
 pub(crate) use mode::{Blocking, Sealed as ModeSealed};
