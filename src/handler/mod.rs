@@ -17,14 +17,18 @@ mod connection;
 mod datagram;
 mod factory;
 mod receiver;
+#[cfg(feature = "http")]
+mod send_file;
+mod socket_io;
 mod stream;
 
 pub use connection::Connection;
 pub use datagram::{DatagramHandler, DatagramRequest, DatagramSocket};
 pub use factory::{default_handle_error, HandlerFactory};
 pub(crate) use receiver::{DatagramReceiver, Received};
+pub use socket_io::{SocketReader, SocketWriter};
 pub(crate) use stream::Stream;
-pub use stream::{SocketReader, SocketWriter, StreamHandler, StreamRequest};
+pub use stream::{StreamHandler, StreamRequest};
 
 /// The handler protocol every server runs (Python's `BaseRequestHandler`).
 ///

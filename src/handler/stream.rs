@@ -7,11 +7,12 @@
 //! one `send`: with Nagle's algorithm on, three sends per reply each waited for the
 //! client's delayed ACK (24 round trips per second instead of 13,900).
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use super::socket_io::{SocketReader, SocketWriter};
 use super::{Connection, RequestHandler};
 use crate::{Address, ServerInfo};
 
@@ -28,7 +29,7 @@ pub(crate) struct Stream {
     received: AtomicBool,
     pending: Mutex<Vec<u8>>,
     /// Output held before it is sent; 0 sends every write at once (Python's `wbufsize`).
-    wbufsize: usize,
+    pub(super) wbufsize: usize,
 }
 
 impl Stream {
@@ -66,7 +67,7 @@ impl Stream {
     }
 
     /// Reads into the spare capacity of `buf`, at most `max` bytes, through TLS if any.
-    fn read_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    pub(super) fn read_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
             return tls.read(&self.connection, buf, max);
@@ -75,7 +76,7 @@ impl Stream {
     }
 
     /// Writes every slice, in order, through TLS if any.
-    fn write_slices(&self, slices: &[&[u8]]) -> io::Result<()> {
+    pub(super) fn write_slices(&self, slices: &[&[u8]]) -> io::Result<()> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
             return tls.write_all(&self.connection, slices);
@@ -98,7 +99,14 @@ impl Stream {
         self.received.load(Ordering::Relaxed)
     }
 
-    fn pending(&self) -> MutexGuard<'_, Vec<u8>> {
+    /// A read brought bytes from the client (checked first: the flag is written once).
+    pub(super) fn mark_received(&self) {
+        if !self.received.load(Ordering::Relaxed) {
+            self.received.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn pending(&self) -> MutexGuard<'_, Vec<u8>> {
         // A Vec of bytes is never left half-changed by a panic.
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -123,65 +131,8 @@ impl Stream {
         sent
     }
 
-    /// Sends `len` bytes of `file` from its current position, after what `wfile` holds.
-    ///
-    /// On a plain socket, a file larger than [`SMALL_FILE`] goes out by `sendfile` (on
-    /// Linux; `std::io::copy` elsewhere): the bytes never pass through user space. A small file is read into the pending output
-    /// and sent with the head in one `writev` (one packet instead of two). Through TLS
-    /// the bytes must be encrypted, so they are read into a buffer and written through
-    /// the session. A file that ends before `len` bytes is an `UnexpectedEof` error.
-    #[cfg(feature = "http")]
-    pub(crate) fn send_file(&self, file: &std::fs::File, len: u64) -> io::Result<()> {
-        let mut pending = self.pending();
-        if len <= SMALL_FILE {
-            let start = pending.len();
-            let read = io::Read::take(file, len).read_to_end(&mut pending);
-            let short = read.as_ref().is_ok_and(|&n| (n as u64) < len);
-            if read.is_err() || short {
-                pending.truncate(start);
-                return Err(read.err().unwrap_or_else(|| file_ended(len)));
-            }
-            // Sent now or with what follows, as any write to wfile.
-            if pending.len() <= self.wbufsize {
-                return Ok(());
-            }
-            let sent = self.write_slices(&[&pending]);
-            sent_out(&mut pending);
-            return sent;
-        }
-        let flushed = if pending.is_empty() {
-            Ok(())
-        } else {
-            self.write_slices(&[&pending])
-        };
-        sent_out(&mut pending);
-        flushed?;
-        let copied = if self.is_plain() {
-            send_plain(&self.connection, file, len)?
-        } else {
-            let mut source = io::Read::take(file, len);
-            let mut buf = vec![0; FILE_CHUNK.min(len as usize)];
-            let mut copied = 0;
-            loop {
-                let n = match source.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(err) => return Err(err),
-                };
-                self.write_slices(&[&buf[..n]])?;
-                copied += n as u64;
-            }
-            copied
-        };
-        if copied < len {
-            return Err(file_ended(len));
-        }
-        Ok(())
-    }
-
     /// `wfile`'s write: collects what fits, or sends what is pending and `data` at once.
-    fn write(&self, data: &[&[u8]]) -> io::Result<()> {
+    pub(super) fn write(&self, data: &[&[u8]]) -> io::Result<()> {
         let mut pending = self.pending();
         let len: usize = data.iter().map(|d| d.len()).sum();
         if pending.len() + len <= self.wbufsize {
@@ -206,49 +157,8 @@ impl Stream {
 /// large reply is freed (an idle connection holds little).
 const KEPT_BUFFER: usize = 4096;
 
-/// Files up to this size are sent with the response head in one write (read, not
-/// `sendfile`d): one packet, where `sendfile` would cost a second system call and a
-/// second packet for a few bytes.
-#[cfg(feature = "http")]
-const SMALL_FILE: u64 = 16 * 1024;
-
-/// The buffer a file is read through on a TLS connection.
-#[cfg(feature = "http")]
-const FILE_CHUNK: usize = 64 * 1024;
-
-/// `len` bytes of `file` from its position to a plain socket: `sendfile` on Linux
-/// (the file's position is moved past them, as a read would), `io::copy` elsewhere.
-#[cfg(feature = "http")]
-fn send_plain(connection: &Connection, file: &std::fs::File, len: u64) -> io::Result<u64> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        use std::io::Seek;
-        let mut file = file;
-        let start = file.stream_position()?;
-        let sent = crate::sys::sendfile_all(connection.as_raw_fd(), file.as_raw_fd(), start, len)?;
-        file.seek(io::SeekFrom::Start(start + sent))?;
-        Ok(sent)
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let mut source = io::Read::take(file, len);
-        match connection {
-            Connection::Tcp(stream) => io::copy(&mut source, &mut &*stream),
-            Connection::Unix(stream) => io::copy(&mut source, &mut &*stream),
-        }
-    }
-}
-
-#[cfg(feature = "http")]
-fn file_ended(len: u64) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        format!("the file ended before its {len} bytes were sent (it shrank)"),
-    )
-}
-
 /// Empties `pending` once it has been sent.
-fn sent_out(pending: &mut Vec<u8>) {
+pub(super) fn sent_out(pending: &mut Vec<u8>) {
     if pending.capacity() > KEPT_BUFFER {
         *pending = Vec::new();
     } else {
@@ -273,110 +183,6 @@ fn write_all_slices(mut to: &Connection, slices: &[&[u8]]) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The buffered reader behind [`StreamRequest::rfile`] (Python's `rfile`): `BufRead`,
-/// so `read_line`, `lines` and `read_until` work.
-///
-/// Before it waits for the client, it sends what `wfile` holds: a reply is on its way
-/// before the server waits for the next request. Its buffer is allocated but not filled
-/// in advance, so an idle connection costs only the bytes it has received.
-#[derive(Debug)]
-pub struct SocketReader {
-    stream: Arc<Stream>,
-    buf: Vec<u8>,
-    pos: usize,
-    capacity: usize,
-}
-
-impl SocketReader {
-    /// How many bytes are buffered and not yet consumed.
-    pub fn buffered(&self) -> usize {
-        self.buf.len() - self.pos
-    }
-}
-
-impl Read for SocketReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        // A large read with nothing buffered goes straight to the socket.
-        if self.pos == self.buf.len() && out.len() >= self.capacity && self.stream.is_plain() {
-            self.stream.flush()?;
-            return (&self.stream.connection).read(out);
-        }
-        let n = self.fill_buf()?.read(out)?;
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for SocketReader {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos == self.buf.len() {
-            self.stream.flush()?;
-            self.buf.clear();
-            self.pos = 0;
-            if self.buf.capacity() < self.capacity {
-                self.buf.reserve_exact(self.capacity);
-            }
-            loop {
-                match self.stream.read_into(&mut self.buf, self.capacity) {
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                    other => {
-                        if other? > 0 && !self.stream.received.load(Ordering::Relaxed) {
-                            self.stream.received.store(true, Ordering::Relaxed);
-                        }
-                        break;
-                    }
-                }
-            }
-        }
-        Ok(&self.buf[self.pos..])
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.pos = (self.pos + amount).min(self.buf.len());
-    }
-}
-
-/// The writer behind [`StreamRequest::wfile`] (Python's `wfile`).
-///
-/// It collects what a handler writes and sends it in one piece when the handler next
-/// waits for input (`rfile` needs more bytes), finishes, flushes, or has collected more
-/// than the server's `wbufsize` (8 KiB by default). So `write!(req.wfile, "{n}: {line}")`,
-/// which `fmt` turns into several small writes, costs one `send`. A handler that writes
-/// and then waits for something other than its client (a timer, another thread) calls
-/// `flush` first. With `wbufsize(0)`, every write is sent at once (Python's default).
-#[derive(Debug)]
-pub struct SocketWriter {
-    stream: Arc<Stream>,
-}
-
-#[cfg(feature = "http")]
-impl SocketWriter {
-    /// Sends `len` bytes of `file` from its current position, without copying them
-    /// through user space where the socket allows it (see `Stream::send_file`).
-    pub(crate) fn send_file(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
-        self.stream.send_file(file, len)
-    }
-}
-
-impl Write for SocketWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.stream.write(&[data])?;
-        Ok(data.len())
-    }
-
-    /// All of `bufs`, collected or sent in one call: a part's header, body and trailer
-    /// never go out as separate small packets.
-    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        let slices: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
-        self.stream.write(&slices)?;
-        Ok(slices.iter().map(|s| s.len()).sum())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.stream.flush()
-    }
 }
 
 /// One connection, as a stream handler sees it.
@@ -407,15 +213,8 @@ impl StreamRequest {
         registration: u64,
     ) -> Self {
         StreamRequest {
-            rfile: SocketReader {
-                stream: Arc::clone(&stream),
-                buf: Vec::new(),
-                pos: 0,
-                capacity: rbufsize.max(1),
-            },
-            wfile: SocketWriter {
-                stream: Arc::clone(&stream),
-            },
+            rfile: SocketReader::new(Arc::clone(&stream), rbufsize),
+            wfile: SocketWriter::new(Arc::clone(&stream)),
             client_address,
             stream,
             server,
