@@ -234,6 +234,7 @@ mod connection;
 mod context;
 mod event_loop;
 mod handler;
+mod io;
 mod lifecycle;
 mod lines;
 mod loops;
