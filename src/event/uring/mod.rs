@@ -31,22 +31,19 @@
 //!
 //! [`Backend::IoUring`]: super::Backend::IoUring
 
-use std::alloc::{self, Layout};
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, RawFd};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
-use io_uring::types::{BufRingEntry, CancelBuilder, Fd, SubmitArgs, Timespec};
+use io_uring::types::{CancelBuilder, Fd, SubmitArgs, Timespec};
 use io_uring::{cqueue, opcode, squeue, IoUring};
 use mio::net::TcpStream;
-use mio::{Events, Poll};
 
-use super::event_loop::{Loop, Stop, EVENTS_PER_WAIT};
-use super::EventHandler;
-use crate::server::{LISTENER, WAKE};
-use crate::Result;
+mod buf_ring;
+mod turn;
+
+use buf_ring::BufRing;
 
 /// Submission queue entries (the completion queue gets twice as many).
 const RING_ENTRIES: u32 = 4096;
@@ -91,85 +88,6 @@ fn decode(user_data: u64) -> (Op, usize, u32) {
         ((user_data >> 32) & 0x3FFF_FFFF) as usize,
         user_data as u32,
     )
-}
-
-/// The receive buffers and the ring through which they are lent to the kernel.
-struct BufRing {
-    /// The ring of `BUFFERS` entries, page-aligned as the kernel requires.
-    ring: *mut BufRingEntry,
-    layout: Layout,
-    /// The buffers themselves, `BUFFER_SIZE` bytes each; never reallocated.
-    data: Box<[u8]>,
-    /// The next entry to fill (the ring's tail, which the kernel reads).
-    tail: u16,
-}
-
-// SAFETY: the ring memory is owned by this value alone (the kernel aside, which does not
-// care which thread the loop runs on); the loop moves between threads only as a whole,
-// behind the mode's mutex.
-unsafe impl Send for BufRing {}
-
-impl BufRing {
-    fn new() -> io::Result<Self> {
-        let layout = Layout::from_size_align(
-            usize::from(BUFFERS) * std::mem::size_of::<BufRingEntry>(),
-            4096,
-        )
-        .map_err(io::Error::other)?;
-        // SAFETY: the layout has a non-zero size.
-        let ring = unsafe { alloc::alloc_zeroed(layout) }.cast::<BufRingEntry>();
-        if ring.is_null() {
-            return Err(io::ErrorKind::OutOfMemory.into());
-        }
-        let mut bufs = BufRing {
-            ring,
-            layout,
-            data: vec![0; usize::from(BUFFERS) * BUFFER_SIZE].into_boxed_slice(),
-            tail: 0,
-        };
-        for bid in 0..BUFFERS {
-            bufs.push(bid);
-        }
-        bufs.publish();
-        Ok(bufs)
-    }
-
-    /// Puts buffer `bid` back in the ring (visible to the kernel after `publish`).
-    fn push(&mut self, bid: u16) {
-        let index = usize::from(self.tail & (BUFFERS - 1));
-        let offset = usize::from(bid) * BUFFER_SIZE;
-        // SAFETY: `index < BUFFERS`, inside the allocation; the kernel reads only entries
-        // between its head and the published tail, and this one is past the tail.
-        let entry = unsafe { &mut *self.ring.add(index) };
-        entry.set_addr(self.data[offset..].as_ptr() as u64);
-        entry.set_len(BUFFER_SIZE as u32);
-        entry.set_bid(bid);
-        self.tail = self.tail.wrapping_add(1);
-    }
-
-    /// Makes the pushed buffers visible to the kernel.
-    fn publish(&self) {
-        // SAFETY: the ring's tail is the `resv` field of its first entry, a u16 aligned
-        // as an AtomicU16; the kernel reads it concurrently, hence the atomic store, with
-        // Release so the entries written before are seen before the tail.
-        unsafe {
-            let tail = BufRingEntry::tail(self.ring).cast_mut().cast::<AtomicU16>();
-            (*tail).store(self.tail, Ordering::Release);
-        }
-    }
-
-    fn buffer(&self, bid: u16) -> &[u8] {
-        let offset = usize::from(bid) * BUFFER_SIZE;
-        &self.data[offset..offset + BUFFER_SIZE]
-    }
-}
-
-impl Drop for BufRing {
-    fn drop(&mut self) {
-        // SAFETY: allocated with this layout in `new`; the ring is unregistered (the
-        // io_uring is gone, `Uring`'s drop waited for its operations) before this runs.
-        unsafe { alloc::dealloc(self.ring.cast(), self.layout) };
-    }
 }
 
 /// One connection's I/O state on the ring.
@@ -244,7 +162,7 @@ impl Uring {
         // (fields drop in order: `ring` first), so it outlives the registration.
         unsafe {
             ring.submitter()
-                .register_buf_ring_with_flags(bufs.ring as u64, BUFFERS, BGID, 0)?;
+                .register_buf_ring_with_flags(bufs.address(), BUFFERS, BGID, 0)?;
         }
         Ok(Uring {
             ring,
@@ -480,10 +398,7 @@ impl Drop for Uring {
                 "io_uring: {} operations still in the kernel at close: their buffers are leaked",
                 self.inflight
             );
-            let bufs = std::mem::replace(&mut self.bufs.data, Box::new([]));
-            std::mem::forget(bufs);
-            self.bufs.ring = std::ptr::NonNull::dangling().as_ptr();
-            self.bufs.layout = Layout::new::<()>();
+            self.bufs.leak();
             for (_, grave) in self.graves.drain() {
                 std::mem::forget(grave);
             }
@@ -529,232 +444,6 @@ impl Write for Sender<'_> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<H: EventHandler> Loop<H> {
-    /// `run` on the ring: the same turn as with epoll, with completions for events.
-    pub(super) fn run_uring(
-        &mut self,
-        poll: &mut Poll,
-        listener: RawFd,
-        stop: &dyn Stop,
-    ) -> Result<()> {
-        let mut events = Events::with_capacity(EVENTS_PER_WAIT);
-        self.accept_all(listener)?;
-        while !stop.requested() {
-            let timeout = self.poll_timeout();
-            self.uring_turn(poll, &mut events, timeout, Some(listener), Some(stop))?;
-            self.end_turn(listener)?;
-        }
-        Ok(())
-    }
-
-    /// A drain's turn (no accepting): see `turns_until`.
-    pub(super) fn uring_drain_turn(
-        &mut self,
-        poll: &mut Poll,
-        events: &mut Events,
-        until: Instant,
-    ) {
-        let timeout = if self.table.pending.ready.is_empty() {
-            until.saturating_duration_since(Instant::now())
-        } else {
-            Duration::ZERO
-        };
-        if let Err(err) = self.uring_turn(poll, events, Some(timeout), None, None) {
-            log::error!("io_uring while draining: {err}");
-        }
-    }
-
-    /// One `io_uring_enter`, then every completion handled.
-    fn uring_turn(
-        &mut self,
-        poll: &mut Poll,
-        events: &mut Events,
-        timeout: Option<Duration>,
-        listener: Option<RawFd>,
-        stop: Option<&dyn Stop>,
-    ) -> Result<()> {
-        let Some(uring) = self.uring.as_mut() else {
-            return Ok(());
-        };
-        uring.arm_mio(poll.as_raw_fd());
-        uring.enter(timeout)?;
-        uring.reap();
-        let mut completions = std::mem::take(&mut uring.completions);
-        self.table.now = Instant::now();
-        self.table.turn += 1;
-        for &(data, res, flags) in &completions {
-            self.on_completion(poll, events, data, res, flags, listener, stop)?;
-        }
-        completions.clear();
-        if let Some(uring) = self.uring.as_mut() {
-            if uring.completions.is_empty() {
-                uring.completions = completions;
-            }
-            // A receive can fail for want of a buffer just before buffers came back (its
-            // completion read after the recycling that re-arms the starved): with buffers
-            // in the ring again, arm those now, or they would wait for a next recycling
-            // that may never come.
-            if !uring.starved.is_empty() && uring.held < usize::from(BUFFERS) {
-                for key in std::mem::take(&mut uring.starved) {
-                    uring.arm(key);
-                }
-            }
-        }
-        self.run_ready();
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn on_completion(
-        &mut self,
-        poll: &mut Poll,
-        events: &mut Events,
-        data: u64,
-        res: i32,
-        flags: u32,
-        listener: Option<RawFd>,
-        stop: Option<&dyn Stop>,
-    ) -> Result<()> {
-        let Some(uring) = self.uring.as_mut() else {
-            return Ok(());
-        };
-        let (op, key, tag) = decode(data);
-        match op {
-            Op::Cancel => {
-                uring.inflight -= 1;
-                return Ok(());
-            }
-            Op::Mio => {
-                if !cqueue::more(flags) {
-                    uring.inflight -= 1;
-                    uring.mio_armed = false;
-                }
-                if let Err(err) = poll.poll(events, Some(Duration::ZERO)) {
-                    if err.kind() != io::ErrorKind::Interrupted {
-                        return Err(err.into());
-                    }
-                }
-                for event in events.iter() {
-                    match event.token() {
-                        WAKE => {
-                            if let Some(stop) = stop {
-                                stop.woken();
-                            }
-                        }
-                        LISTENER => {
-                            if let Some(listener) = listener {
-                                self.accept_all(listener)?;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                return Ok(());
-            }
-            Op::Recv | Op::Send => uring.inflight -= 1,
-        }
-        let bid = cqueue::buffer_select(flags);
-        let live = uring
-            .conns
-            .get_mut(key)
-            .and_then(Option::as_mut)
-            .filter(|io| io.tag == tag);
-        let Some(io) = live else {
-            // A closed connection's operation: give back its buffer, bury it when done.
-            if let Some(bid) = bid {
-                uring.bufs.push(bid);
-                uring.bufs.publish();
-            }
-            let grave = user_data(Op::Recv, key, tag);
-            if let Some(g) = uring.graves.get_mut(&grave) {
-                g.ops -= 1;
-                if g.ops == 0 {
-                    uring.graves.remove(&grave);
-                }
-            }
-            return Ok(());
-        };
-        if op == Op::Recv {
-            io.recv_armed = false;
-            match (res, bid) {
-                (n, Some(bid)) if n > 0 => {
-                    io.inbox.push_back((bid, 0, n as usize));
-                    uring.held += 1;
-                }
-                (n, bid) if n >= 0 => {
-                    if let Some(bid) = bid {
-                        uring.bufs.push(bid);
-                        uring.bufs.publish();
-                    }
-                    io.eof = true;
-                }
-                (err, _) if -err == libc::ENOBUFS => {
-                    uring.starved.push(key);
-                    return Ok(());
-                }
-                // ECANCELED: the thread that armed it ended (a serving period ended and
-                // another thread serves now); the kernel cancels such requests.
-                (err, _) if [libc::EINTR, libc::EAGAIN, libc::ECANCELED].contains(&-err) => {
-                    uring.arm(key);
-                    return Ok(());
-                }
-                (err, _) => io.error = Some(io::Error::from_raw_os_error(-err)),
-            }
-            let Some(conn) = self.table.conns.get_mut(key) else {
-                return Ok(());
-            };
-            conn.flags.wants_read = true;
-            if res <= 0 {
-                conn.flags.hup = true;
-            }
-            self.read(key);
-            self.settle();
-            return Ok(());
-        }
-        // A send completed.
-        if res == -libc::ECANCELED || res == -libc::EINTR {
-            // Its thread ended (see the receive above): the rest goes out again.
-            let rest = &io.send[io.sent..];
-            let entry = opcode::Send::new(Fd(io.fd), rest.as_ptr(), rest.len() as u32)
-                .build()
-                .user_data(user_data(Op::Send, key, io.tag));
-            // SAFETY: as in `Sender::write`: the buffer is untouched while sending.
-            unsafe { uring.push(&entry) };
-            return Ok(());
-        }
-        if res < 0 {
-            io.sending = false;
-            io.error = Some(io::Error::from_raw_os_error(-res));
-        } else {
-            io.sent += res as usize;
-            if res == 0 && io.sent < io.send.len() {
-                io.sending = false;
-                io.error = Some(io::ErrorKind::WriteZero.into());
-            } else if io.sent < io.send.len() {
-                // The rest of the buffer, still ours to lend.
-                let rest = &io.send[io.sent..];
-                let entry = opcode::Send::new(Fd(io.fd), rest.as_ptr(), rest.len() as u32)
-                    .build()
-                    .user_data(user_data(Op::Send, key, io.tag));
-                // SAFETY: as in `Sender::write`: the buffer is untouched while sending.
-                unsafe { uring.push(&entry) };
-                return Ok(());
-            } else {
-                io.sending = false;
-                if io.send.capacity() > SEND_KEEP {
-                    io.send = Vec::new();
-                }
-            }
-        }
-        if let Some(conn) = self.table.conns.get_mut(key) {
-            conn.flags.can_write = true;
-            self.flush(key);
-            self.settle();
-        }
         Ok(())
     }
 }
