@@ -38,11 +38,8 @@ fn main() {
     let args = Args::parse();
     common::serve(ForkingTcpServer::builder(), &args.server, || {
         |req: &mut StreamRequest| {
-            log::info!(
-                "process {} serves {}",
-                std::process::id(),
-                req.client_address
-            );
+            let pid = std::process::id();
+            log::info!("process {pid} serves {}", req.client_address);
             // Exercise 12-6's answers; any other line is echoed.
             common::echo_lines(req, |text| match text {
                 b"Hello" => b"Hello Client",

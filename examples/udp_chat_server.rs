@@ -37,16 +37,12 @@ fn main() {
         move |req: &mut DatagramRequest| {
             let (sender, packet) = (&req.client_address, req.packet());
             let mut clients = common::lock(&clients);
-            if packet
-                .split(u8::is_ascii_whitespace)
-                .any(|word| word == b"quit")
-            {
-                if !clients.contains(sender) {
-                    return Ok(()); // already gone
-                }
-                clients.retain(|client| client != sender);
-            } else if !clients.contains(sender) {
-                clients.push(sender.clone());
+            let quits = packet.split(u8::is_ascii_whitespace).any(|w| w == b"quit");
+            match (quits, clients.contains(sender)) {
+                (true, false) => return Ok(()), // already gone
+                (true, true) => clients.retain(|client| client != sender),
+                (false, false) => clients.push(sender.clone()),
+                (false, true) => {}
             }
             // The others hear it; a client that cannot be sent to is dropped.
             clients.retain(|c| c == sender || req.socket().send_to(packet, c).is_ok());
