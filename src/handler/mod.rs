@@ -26,8 +26,8 @@ pub use connection::Connection;
 pub use datagram::{DatagramHandler, DatagramRequest, DatagramSocket};
 pub use factory::{default_handle_error, HandlerFactory};
 pub(crate) use receiver::{DatagramReceiver, Received};
+pub(crate) use socket_io::Stream;
 pub use socket_io::{SocketReader, SocketWriter};
-pub(crate) use stream::Stream;
 pub use stream::{StreamHandler, StreamRequest};
 
 /// The handler protocol every server runs (Python's `BaseRequestHandler`).

@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 
-use super::stream::{sent_out, Stream};
+use super::socket_io::{sent_out, Stream};
 use super::Connection;
 
 impl Stream {
