@@ -4,70 +4,13 @@
 //! This is all an idle connection costs in user space (about 150 bytes): there is no read
 //! buffer per connection (the loop has one for everyone) and an empty queue owns no memory.
 
-use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use mio::net::TcpStream;
 
 use super::lines::LineBuffer;
-
-/// Output waiting for the socket to accept it (the select lectures' per-socket message
-/// queue), as one contiguous buffer written from `head` on.
-#[derive(Debug, Default)]
-pub(crate) struct WriteQueue {
-    buf: Vec<u8>,
-    head: usize,
-}
-
-impl WriteQueue {
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len() - self.head
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub(crate) fn push(&mut self, data: &[u8]) {
-        // Moving the unwritten tail to the front once most of the buffer is written keeps
-        // the copying amortised O(1) per byte and the buffer no larger than twice its
-        // contents.
-        if self.head > 0 && self.head >= self.buf.len() / 2 {
-            self.buf.drain(..self.head);
-            self.head = 0;
-        }
-        self.buf.extend_from_slice(data);
-    }
-
-    /// Writes until the queue is empty or the socket would block; returns the bytes
-    /// written. A queue left non-empty means the socket is full.
-    pub(crate) fn write_to(&mut self, socket: &mut impl Write) -> io::Result<usize> {
-        let mut written = 0;
-        while self.head < self.buf.len() {
-            match socket.write(&self.buf[self.head..]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.head += n;
-                    written += n;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if self.head == self.buf.len() {
-            self.release();
-        }
-        Ok(written)
-    }
-
-    /// Frees the buffer: a connection that is not sending holds no output memory.
-    fn release(&mut self) {
-        self.buf = Vec::new();
-        self.head = 0;
-    }
-}
+use super::write_queue::WriteQueue;
 
 /// A connection in the loop's table.
 #[derive(Debug)]
@@ -89,7 +32,7 @@ pub(crate) struct Conn {
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<Box<super::tls::EventTls>>,
     /// The PROXY header, with `proxy_protocol`: boxed, as `tls` is.
-    pub(crate) proxy: Option<Box<super::proxy::ProxyState>>,
+    pub(crate) proxy: Option<Box<ProxyState>>,
 }
 
 /// What the loop knows and has promised about a connection.
@@ -187,46 +130,23 @@ impl Conn {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// One connection's PROXY state.
+#[derive(Debug)]
+pub(crate) struct ProxyState {
+    /// The start of the header, while it is incomplete.
+    pub(super) buf: Vec<u8>,
+    /// Until the header is whole: when it must be.
+    pub(crate) deadline: Option<Instant>,
+    /// The header, once whole.
+    pub(crate) header: Option<crate::proxy::ProxyHeader>,
+}
 
-    /// A socket that takes at most `room` bytes, then would block.
-    struct Narrow {
-        room: usize,
-        got: Vec<u8>,
-    }
-
-    impl Write for Narrow {
-        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-            if self.room == 0 {
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
-            let n = data.len().min(self.room).min(3);
-            self.room -= n;
-            self.got.extend_from_slice(&data[..n]);
-            Ok(n)
+impl ProxyState {
+    pub(crate) fn new(deadline: Instant) -> Self {
+        ProxyState {
+            buf: Vec::new(),
+            deadline: Some(deadline),
+            header: None,
         }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn queue_keeps_order_across_partial_writes_and_frees_when_empty() {
-        let mut queue = WriteQueue::default();
-        let mut socket = Narrow {
-            room: 5,
-            got: Vec::new(),
-        };
-        queue.push(b"hello ");
-        assert_eq!(queue.write_to(&mut socket).unwrap(), 5);
-        queue.push(b"world");
-        assert_eq!(queue.len(), 6);
-        socket.room = 100;
-        assert_eq!(queue.write_to(&mut socket).unwrap(), 6);
-        assert_eq!(socket.got, b"hello world");
-        assert!(queue.is_empty());
-        assert_eq!(queue.buf.capacity(), 0);
     }
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use mio::event::Event;
 use mio::{Events, Poll, Registry, Token};
 
-use super::mode::Config;
+use super::config::{Config, READ_BUFFER};
 use super::stats::Counters;
 use super::table::{Hooks, Shared as TableShared, Table};
 use super::{Context, EventHandler};
@@ -30,8 +30,6 @@ type Shared<H> = crate::server::SharedState<Tcp, H>;
 
 /// Connection `key` of the table is token `key + FIRST_CONN`.
 pub(super) const FIRST_CONN: usize = 2;
-/// The one read buffer of the loop: reads are at most this large.
-pub(crate) const READ_BUFFER: usize = 64 * 1024;
 /// Reads one connection gets per turn before the others' events are handled.
 pub(super) const READS_PER_TURN: usize = 8;
 /// Readiness events taken from the kernel per wait.

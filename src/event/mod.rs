@@ -230,6 +230,7 @@
 //! the loops serve on epoll for now (a worker loop drains on another thread than the one
 //! that served, and the kernel cancels an exited thread's io_uring requests).
 
+mod config;
 mod connection;
 mod context;
 mod event_loop;
@@ -247,17 +248,19 @@ mod table;
 mod tls;
 #[cfg_attr(not(feature = "io-uring"), path = "uring_off.rs")]
 mod uring;
+mod write_queue;
 
+pub use config::{Backend, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
 pub use context::{ConnectionId, Context};
 pub use handler::EventHandler;
 pub use lines::LineBuffer;
-pub use mode::{Backend, EventLoop, DEFAULT_MAX_LINE_LENGTH, DEFAULT_OUTPUT_LIMIT};
+pub use mode::EventLoop;
 pub use server::EventLoopTcpServer;
 pub use stats::EventLoopStats;
 
 // For the fuzz targets (`crate::fuzzing`), which drive the TLS state directly.
 #[cfg(all(feature = "fuzzing", feature = "tls"))]
-pub(crate) use {connection::WriteQueue, tls::EventTls};
+pub(crate) use {tls::EventTls, write_queue::WriteQueue};
 
 #[cfg(test)]
 mod backend_tests;

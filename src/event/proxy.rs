@@ -3,33 +3,11 @@
 //! peer, `verify_request` runs on it, then TLS starts (when configured) or `on_connect`
 //! runs, and the bytes after the header go on as the connection's first data.
 
-use std::time::Instant;
-
+use super::connection::ProxyState;
 use super::event_loop::Loop;
 use super::EventHandler;
-use crate::proxy::{parse, Parsed, ProxyHeader};
+use crate::proxy::{parse, Parsed};
 use crate::{Address, Error};
-
-/// One connection's PROXY state.
-#[derive(Debug)]
-pub(crate) struct ProxyState {
-    /// The start of the header, while it is incomplete.
-    buf: Vec<u8>,
-    /// Until the header is whole: when it must be.
-    pub(crate) deadline: Option<Instant>,
-    /// The header, once whole.
-    pub(crate) header: Option<ProxyHeader>,
-}
-
-impl ProxyState {
-    pub(crate) fn new(deadline: Instant) -> Self {
-        ProxyState {
-            buf: Vec::new(),
-            deadline: Some(deadline),
-            header: None,
-        }
-    }
-}
 
 impl<H: EventHandler> Loop<H> {
     /// Whether the server expects PROXY headers; then a new connection from `peer` is

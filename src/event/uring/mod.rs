@@ -53,7 +53,7 @@ const BUFFERS: u16 = 256;
 /// input cut the same way on both backends. 16 MiB in all, but only the pages the
 /// kernel writes into are ever backed by memory (the buffers are allocated zeroed, by
 /// `mmap`, and a 64-byte message touches one page).
-const BUFFER_SIZE: usize = super::event_loop::READ_BUFFER;
+const BUFFER_SIZE: usize = super::config::READ_BUFFER;
 /// The buffer group id of the receive ring.
 const BGID: u16 = 0;
 /// The most bytes one send takes from a connection's queue.
