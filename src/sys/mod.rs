@@ -2,7 +2,11 @@
 //! descriptors with mio, and forking is Unix-only.
 
 #[cfg(unix)]
+mod signal;
+#[cfg(unix)]
 mod unix;
+#[cfg(unix)]
+pub(crate) use signal::*;
 #[cfg(unix)]
 pub(crate) use unix::*;
 
