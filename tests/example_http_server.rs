@@ -241,6 +241,17 @@ fn the_access_log_is_pythons_with_controls_escaped() {
         .expect("access line");
     // IP - - [DATE] "REQUEST LINE" STATUS SIZE
     assert!(line.starts_with("127.0.0.1 - - ["), "{line}");
+    // Python's date: `[02/Dec/2026 14:58:16]`.
+    let date = &line["127.0.0.1 - - [".len()..][..21];
+    let shape: String = date
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => 'D',
+            'A'..='Z' | 'a'..='z' => 'M',
+            other => other,
+        })
+        .collect();
+    assert_eq!(shape, "DD/MMM/DDDD DD:DD:DD]", "{line}");
     assert!(
         line.ends_with("] \"GET /docs/readme.txt HTTP/1.1\" 200 8"),
         "{line}"

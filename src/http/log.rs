@@ -1,7 +1,7 @@
 //! The access log: one line per response, Python's `log_request` format, through `log`
 //! at info level.
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::text::escape_controls;
 use crate::Address;
@@ -12,9 +12,23 @@ pub(crate) fn log_request(client: &Address, requestline: &str, code: u16, size: 
     log::info!(
         "{} - - [{}] \"{}\" {code} {size}",
         host(client),
-        httpdate::fmt_http_date(SystemTime::now()),
+        log_date_time_string(SystemTime::now()),
         escape_controls(requestline)
     );
+}
+
+/// Python's `log_date_time_string`: the local time as `02/Dec/2026 14:58:16`.
+fn log_date_time_string(now: SystemTime) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let t = crate::sys::local_time(secs);
+    let month = MONTHS[usize::from(t.month.clamp(1, 12)) - 1];
+    format!(
+        "{:02}/{month}/{:04} {:02}:{:02}:{:02}",
+        t.day, t.year, t.hour, t.minute, t.second
+    )
 }
 
 /// Python's `log_error`, for `send_error`: `host - - code N, message M`.
@@ -31,5 +45,30 @@ pub(crate) fn host(client: &Address) -> String {
     match client.as_inet() {
         Some(addr) => addr.ip().to_string(),
         None => client.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_date_is_written_as_python_writes_it() {
+        let date = log_date_time_string(SystemTime::now());
+        // `DD/Mon/YYYY HH:MM:SS`, e.g. `02/Dec/2026 14:58:16`.
+        let bytes = date.as_bytes();
+        assert_eq!(bytes.len(), 20, "{date}");
+        assert_eq!(
+            (bytes[2], bytes[6], bytes[11]),
+            (b'/', b'/', b' '),
+            "{date}"
+        );
+        assert_eq!((bytes[14], bytes[17]), (b':', b':'), "{date}");
+        let digits = [0, 1, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19];
+        assert!(digits.iter().all(|&i| bytes[i].is_ascii_digit()), "{date}");
+        assert!(
+            date[3..6].chars().all(|c| c.is_ascii_alphabetic()),
+            "{date}"
+        );
     }
 }
