@@ -202,7 +202,13 @@ fn command_line() -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     vars.sort();
-    vars.push("cargo bench --bench compare".into());
+    // Built with io-uring, the run has the `ss-event-uring` row: say so.
+    let features = if cfg!(feature = "io-uring") {
+        " --features io-uring"
+    } else {
+        ""
+    };
+    vars.push(format!("cargo bench --bench compare{features}"));
     vars.join(" ")
 }
 
