@@ -203,16 +203,14 @@ impl Children {
     }
 
     /// Sends `signal` to every child not reaped yet (only to those serving a connection
-    /// when `connections_only`); returns how many it reached. Holds the list's lock
-    /// meanwhile, so no pid is reaped (and reused) while it is signalled.
+    /// when `connections_only`); returns how many it reached.
     pub(crate) fn signal_all(&self, signal: libc::c_int, connections_only: bool) -> usize {
-        let pids = self.pids();
-        pids.iter()
-            .filter(|child| child.serves_connection || !connections_only)
-            // SAFETY: kill has no memory-safety preconditions; every pid is our child,
-            // alive or a zombie (not reaped), so it names no other process.
-            .filter(|child| unsafe { libc::kill(child.pid, signal) } == 0)
-            .count()
+        // SAFETY: kill has no memory-safety preconditions; `each` passes only our
+        // children's pids.
+        self.each(
+            connections_only,
+            |pid| unsafe { libc::kill(pid, signal) } == 0,
+        )
     }
 
     /// Asks every child serving a connection whose client has sent something to end its
@@ -221,19 +219,23 @@ impl Children {
     /// graceful stop's grace applies to every child.
     pub(crate) fn signal_talkers(&self) -> usize {
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        {
-            let pids = self.pids();
-            pids.iter()
-                .filter(|child| child.serves_connection)
-                // Every pid is our child, alive or a zombie (not reaped: the lock is
-                // held), so it names no other process.
-                .filter(|child| {
-                    crate::sys::queue_signal(child.pid, libc::SIGTERM, TALKERS_ONLY).is_ok()
-                })
-                .count()
-        }
+        return self.each(true, |pid| {
+            crate::sys::queue_signal(pid, libc::SIGTERM, TALKERS_ONLY).is_ok()
+        });
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         0
+    }
+
+    /// Calls `send` with the pid of every child not reaped yet (those serving a
+    /// connection only, with `connections_only`); returns how many it reached. Holds the
+    /// list's lock meanwhile, so no pid is reaped (and reused) while it is signalled:
+    /// every pid is our child, alive or a zombie, and names no other process.
+    fn each(&self, connections_only: bool, mut send: impl FnMut(pid_t) -> bool) -> usize {
+        let pids = self.pids();
+        pids.iter()
+            .filter(|child| child.serves_connection || !connections_only)
+            .filter(|child| send(child.pid))
+            .count()
     }
 
     /// Reaps children as they exit until none is left or `deadline` passes; returns
