@@ -1,6 +1,7 @@
 //! The access log: one line per response, Python's `log_request` format, through `log`
 //! at info level.
 
+use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::text::escape_controls;
@@ -18,11 +19,27 @@ pub(crate) fn log_request(client: &Address, requestline: &str, code: u16, size: 
 }
 
 /// Python's `log_date_time_string`: the local time as `02/Dec/2026 14:58:16`.
+///
+/// Formatted once per second per thread: the access log writes a line per request, and
+/// `localtime_r` takes the C library's time-zone lock.
 fn log_date_time_string(now: SystemTime) -> String {
+    thread_local! {
+        static LAST: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != secs {
+            *last = (secs, format_local_time(secs));
+        }
+        last.1.clone()
+    })
+}
+
+fn format_local_time(secs: u64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let t = crate::sys::local_time(secs);
     let month = MONTHS[usize::from(t.month.clamp(1, 12)) - 1];
     format!(
