@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use socketserver::{DatagramRequest, StreamRequest, ThreadingTcpServer, UdpServer};
+use socketserver::{DatagramRequest, Serve, StreamRequest, ThreadingTcpServer, UdpServer};
 use support::{Serving, IO_TIMEOUT};
 
 /// Set in the run inside the namespace.
@@ -98,11 +98,7 @@ fn tcp_server_with(only_v6: bool) {
         })
         .unwrap();
     let port = server.local_addr().unwrap().port();
-    let server = std::sync::Arc::new(server);
-    let serving = {
-        let server = std::sync::Arc::clone(&server);
-        Serving::start(server.shutdown_handle(), move || server.serve_forever())
-    };
+    let serving = serve(server);
     assert!(
         seen_by_tcp_server(SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], port)))
             .unwrap()
@@ -119,6 +115,11 @@ fn tcp_server_with(only_v6: bool) {
         );
     }
     serving.stop().unwrap();
+}
+
+/// Serves `server` on a thread of its own until the returned `Serving` stops it.
+fn serve(server: impl Serve + Send + 'static) -> Serving {
+    Serving::start(server.shutdown_handle(), move || server.serve_forever())
 }
 
 fn seen_by_tcp_server(addr: SocketAddr) -> std::io::Result<String> {
@@ -140,11 +141,7 @@ fn udp_server_with(only_v6: bool) {
         })
         .unwrap();
     let port = server.local_addr().unwrap().port();
-    let server = std::sync::Arc::new(server);
-    let serving = {
-        let server = std::sync::Arc::clone(&server);
-        Serving::start(server.shutdown_handle(), move || server.serve_forever())
-    };
+    let serving = serve(server);
     let v6 = seen_by_udp_server(
         "[::1]:0",
         SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], port)),
