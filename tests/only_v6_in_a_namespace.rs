@@ -118,7 +118,7 @@ fn tcp_server_with(only_v6: bool) {
 }
 
 /// Serves `server` on a thread of its own until the returned `Serving` stops it.
-fn serve(server: impl Serve + Send + 'static) -> Serving {
+fn serve(server: impl Serve + 'static) -> Serving {
     Serving::start(server.shutdown_handle(), move || server.serve_forever())
 }
 
