@@ -31,6 +31,10 @@ impl<H: EventHandler> Loop<H> {
     /// `deadline` the rest are closed. Returns how many were still open then.
     pub(crate) fn drain(&mut self, poll: &mut Poll, grace: Instant, deadline: Instant) -> usize {
         let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        // On io_uring the drain is a serving period of its own, maybe on another thread.
+        if let Err(err) = self.uring_begin() {
+            log::error!("io_uring while draining: {err}");
+        }
         // Connections whose client has sent something are ended at once; one just
         // accepted may not have sent its first bytes yet, so the others are served as
         // usual for the grace before their reads end too.
@@ -43,6 +47,7 @@ impl<H: EventHandler> Loop<H> {
             log::warn!("{left} connections still had output queued at the drain timeout: closed");
         }
         self.close_all();
+        self.uring_end(poll, &mut events);
         left
     }
 

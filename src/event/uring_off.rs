@@ -53,4 +53,10 @@ impl<H: EventHandler> Loop<H> {
     }
 
     pub(super) fn uring_drain_turn(&mut self, _: &mut Poll, _: &mut Events, _: Instant) {}
+
+    pub(super) fn uring_begin(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    pub(super) fn uring_end(&mut self, _: &mut Poll, _: &mut Events) {}
 }

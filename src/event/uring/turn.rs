@@ -6,13 +6,12 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
-use io_uring::types::Fd;
-use io_uring::{cqueue, opcode};
+use io_uring::cqueue;
 use mio::{Events, Poll};
 
 use super::super::event_loop::{Loop, Stop, EVENTS_PER_WAIT};
 use super::super::EventHandler;
-use super::{decode, user_data, Op, BUFFERS, SEND_KEEP};
+use super::{decode, user_data, Op, SEND_KEEP};
 use crate::server::{LISTENER, WAKE};
 use crate::Result;
 
@@ -25,13 +24,67 @@ impl<H: EventHandler> Loop<H> {
         stop: &dyn Stop,
     ) -> Result<()> {
         let mut events = Events::with_capacity(EVENTS_PER_WAIT);
-        self.accept_all(listener)?;
-        while !stop.requested() {
-            let timeout = self.poll_timeout();
-            self.uring_turn(poll, &mut events, timeout, Some(listener), Some(stop))?;
-            self.end_turn(listener)?;
+        self.uring_begin()?;
+        let mut serve = || -> Result<()> {
+            self.accept_all(listener)?;
+            while !stop.requested() {
+                let timeout = self.poll_timeout();
+                self.uring_turn(poll, &mut events, timeout, Some(listener), Some(stop))?;
+                self.end_turn(listener)?;
+            }
+            Ok(())
+        };
+        let served = serve();
+        self.uring_end(poll, &mut events);
+        served
+    }
+
+    /// The start of a serving period on the ring: this thread's ring is made (see the
+    /// module docs), and every connection gets the edges it may have missed while no
+    /// ring was up: queued output goes out, bytes received before are handed over.
+    pub(in crate::event) fn uring_begin(&mut self) -> Result<()> {
+        let Some(uring) = self.uring.as_mut() else {
+            return Ok(());
+        };
+        if !uring.start()? {
+            return Ok(());
         }
+        let keys: Vec<usize> = self.table.conns.iter().map(|(key, _)| key).collect();
+        for key in keys {
+            let input = self.uring.as_ref().is_some_and(|u| u.has_input(key));
+            if let Some(conn) = self.table.conns.get_mut(key) {
+                conn.flags.can_write = true;
+                conn.flags.wants_read |= input;
+            }
+            self.flush(key);
+            if input {
+                self.read(key);
+            }
+        }
+        self.settle();
         Ok(())
+    }
+
+    /// The end of a serving period: every operation on the ring is cancelled, their
+    /// completions handled (bytes received meanwhile kept for the next period), and the
+    /// ring dropped.
+    pub(in crate::event) fn uring_end(&mut self, poll: &mut Poll, events: &mut Events) {
+        let Some(uring) = self.uring.as_mut() else {
+            return;
+        };
+        uring.begin_stop();
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while self.uring.as_ref().is_some_and(|u| u.inflight > 0) && Instant::now() < deadline {
+            if let Err(err) =
+                self.uring_turn(poll, events, Some(Duration::from_millis(10)), None, None)
+            {
+                log::error!("io_uring while winding down: {err}");
+                break;
+            }
+        }
+        if let Some(uring) = self.uring.as_mut() {
+            uring.stopped();
+        }
     }
 
     /// A drain's turn (no accepting): see `turns_until`.
@@ -81,7 +134,7 @@ impl<H: EventHandler> Loop<H> {
             // completion read after the recycling that re-arms the starved): with buffers
             // in the ring again, arm those now, or they would wait for a next recycling
             // that may never come.
-            if !uring.starved.is_empty() && uring.held < usize::from(BUFFERS) {
+            if !uring.starved.is_empty() && uring.bufs.any() {
                 for key in std::mem::take(&mut uring.starved) {
                     uring.arm(key);
                 }
@@ -141,6 +194,12 @@ impl<H: EventHandler> Loop<H> {
             Op::Recv | Op::Send => uring.inflight -= 1,
         }
         let bid = cqueue::buffer_select(flags);
+        if op == Op::Recv {
+            uring.armed -= 1;
+            if bid.is_some() {
+                uring.bufs.took();
+            }
+        }
         let live = uring
             .conns
             .get_mut(key)
@@ -149,8 +208,7 @@ impl<H: EventHandler> Loop<H> {
         let Some(io) = live else {
             // A closed connection's operation: give back its buffer, bury it when done.
             if let Some(bid) = bid {
-                uring.bufs.push(bid);
-                uring.bufs.publish();
+                uring.bufs.give(bid);
             }
             let grave = user_data(Op::Recv, key, tag);
             if let Some(g) = uring.graves.get_mut(&grave) {
@@ -170,8 +228,7 @@ impl<H: EventHandler> Loop<H> {
                 }
                 (n, bid) if n >= 0 => {
                     if let Some(bid) = bid {
-                        uring.bufs.push(bid);
-                        uring.bufs.publish();
+                        uring.bufs.give(bid);
                     }
                     io.eof = true;
                 }
@@ -179,8 +236,8 @@ impl<H: EventHandler> Loop<H> {
                     uring.starved.push(key);
                     return Ok(());
                 }
-                // ECANCELED: the thread that armed it ended (a serving period ended and
-                // another thread serves now); the kernel cancels such requests.
+                // ECANCELED: cancelled with its ring at the end of a serving period (the
+                // next ring arms it again).
                 (err, _) if [libc::EINTR, libc::EAGAIN, libc::ECANCELED].contains(&-err) => {
                     uring.arm(key);
                     return Ok(());
@@ -200,13 +257,9 @@ impl<H: EventHandler> Loop<H> {
         }
         // A send completed.
         if res == -libc::ECANCELED || res == -libc::EINTR {
-            // Its thread ended (see the receive above): the rest goes out again.
-            let rest = &io.send[io.sent..];
-            let entry = opcode::Send::new(Fd(io.fd), rest.as_ptr(), rest.len() as u32)
-                .build()
-                .user_data(user_data(Op::Send, key, io.tag));
-            // SAFETY: as in `Sender::write`: the buffer is untouched while sending.
-            unsafe { uring.push(&entry) };
+            // Cancelled with its ring (or interrupted): the rest goes out again, on the
+            // next ring if this one is winding down.
+            uring.send_rest(key);
             return Ok(());
         }
         if res < 0 {
@@ -219,12 +272,7 @@ impl<H: EventHandler> Loop<H> {
                 io.error = Some(io::ErrorKind::WriteZero.into());
             } else if io.sent < io.send.len() {
                 // The rest of the buffer, still ours to lend.
-                let rest = &io.send[io.sent..];
-                let entry = opcode::Send::new(Fd(io.fd), rest.as_ptr(), rest.len() as u32)
-                    .build()
-                    .user_data(user_data(Op::Send, key, io.tag));
-                // SAFETY: as in `Sender::write`: the buffer is untouched while sending.
-                unsafe { uring.push(&entry) };
+                uring.send_rest(key);
                 return Ok(());
             } else {
                 io.sending = false;
