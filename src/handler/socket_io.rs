@@ -20,9 +20,11 @@ use super::Connection;
 #[derive(Debug)]
 pub(crate) struct Stream {
     pub(crate) connection: Connection,
-    /// The TLS session, on a TLS server: reads and writes go through it.
+    /// The TLS session, on a TLS server: reads and writes go through it. Boxed: rustls'
+    /// state is kilobytes, which a plain connection should not carry in its `Stream`
+    /// (heap) nor copy through its thread's stack while it is set up.
     #[cfg(feature = "tls")]
-    tls: Option<crate::tls::TlsSession>,
+    tls: Option<Box<crate::tls::TlsSession>>,
     /// Whether a byte has come from the client yet: a connection that has none is not
     /// ended at the very start of a graceful stop (its request may be on its way).
     received: AtomicBool,
@@ -45,7 +47,7 @@ impl Stream {
 
     /// The stream of a TLS connection whose handshake is done.
     #[cfg(feature = "tls")]
-    pub(crate) fn with_tls(mut self, session: crate::tls::TlsSession) -> Self {
+    pub(crate) fn with_tls(mut self, session: Box<crate::tls::TlsSession>) -> Self {
         self.tls = Some(session);
         self
     }
@@ -53,7 +55,7 @@ impl Stream {
     /// The TLS session's details, on a TLS connection.
     #[cfg(feature = "tls")]
     pub(crate) fn tls_info(&self) -> Option<&crate::tls::TlsInfo> {
-        self.tls.as_ref().map(crate::tls::TlsSession::info)
+        self.tls.as_deref().map(crate::tls::TlsSession::info)
     }
 
     /// Whether bytes written to the socket itself reach the client as they are (no TLS

@@ -73,13 +73,7 @@ impl StreamIncoming {
         let stream = Stream::new(connection, options.wbufsize);
         #[cfg(feature = "tls")]
         let stream = match &options.tls {
-            Some(config) => {
-                let session = crate::tls::TlsSession::handshake(&stream.connection, config)?;
-                // The handshake set timeouts of its own; TLS reads wait with the socket's.
-                stream.connection.set_read_timeout(options.timeout)?;
-                stream.connection.set_write_timeout(options.timeout)?;
-                stream.with_tls(session)
-            }
+            Some(config) => with_tls(stream, config, options.timeout)?,
             None => stream,
         };
         let stream = Arc::new(stream);
@@ -99,6 +93,23 @@ impl StreamIncoming {
     pub(crate) fn refuse(self) {
         let _ = self.connection.shutdown(Shutdown::Write);
     }
+}
+
+/// The TLS handshake on a new connection. Not inlined into `open`: its frame (rustls'
+/// state is kilobytes) would make every plain connection's thread touch that much more
+/// stack, memory a held connection keeps.
+#[cfg(feature = "tls")]
+#[inline(never)]
+fn with_tls(
+    stream: Stream,
+    config: &crate::tls::TlsConfig,
+    timeout: Option<std::time::Duration>,
+) -> Result<Stream> {
+    let session = Box::new(crate::tls::TlsSession::handshake(&stream.connection, config)?);
+    // The handshake set timeouts of its own; TLS reads wait with the socket's.
+    stream.connection.set_read_timeout(timeout)?;
+    stream.connection.set_write_timeout(timeout)?;
+    Ok(stream.with_tls(session))
 }
 
 /// After the handler: sends what `wfile` holds, then shuts the connection's write half
