@@ -34,6 +34,9 @@ pub enum Launch {
     InBinary(fn() -> io::Result<()>),
     /// A script in `benches/python/`, run with `python3`.
     Script(&'static str),
+    /// The same contender (by id) in another build of this benchmark, `BENCH_BASELINE`:
+    /// an earlier commit measured side by side with this one.
+    Baseline(&'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -78,12 +81,20 @@ const PROXY_V2: &[&str] = &["ss-event-proxy2", "ss-threading-proxy2"];
 impl Contender {
     /// Whether the server is pinned to the server CPU (most rows) or uses both cores.
     pub fn pinned(&self) -> bool {
-        !UNPINNED.contains(&self.id)
+        !UNPINNED.contains(&self.base_id())
     }
 
     /// Whether the load generator sends a PROXY v2 header before each connection's data.
     pub fn sends_proxy_v2(&self) -> bool {
-        PROXY_V2.contains(&self.id)
+        PROXY_V2.contains(&self.base_id())
+    }
+
+    /// The id this contender has in its own build (a baseline row's is prefixed).
+    fn base_id(&self) -> &'static str {
+        match self.launch {
+            Launch::Baseline(id) => id,
+            _ => self.id,
+        }
     }
 }
 pub const HTTP: &[Kind] = &[Http];
@@ -92,6 +103,26 @@ pub const TLS: &[Kind] = &[TlsEcho, TlsHandshake];
 pub const FILES: &[Kind] = &[Files1K, Files1M];
 
 pub fn all() -> Vec<Contender> {
+    let mut all = current();
+    // `BENCH_BASELINE=path/to/compare`: every crate row again, served by that build.
+    if std::env::var_os("BENCH_BASELINE").is_some() {
+        let baseline: Vec<Contender> = all
+            .iter()
+            .filter(|c| c.family == Family::Crate && matches!(c.launch, Launch::InBinary(_)))
+            .map(|c| Contender {
+                id: Box::leak(format!("base-{}", c.id).into_boxed_str()),
+                label: Box::leak(format!("baseline: {}", c.label).into_boxed_str()),
+                launch: Launch::Baseline(c.id),
+                ..c.clone()
+            })
+            .collect();
+        all.extend(baseline);
+    }
+    all
+}
+
+/// The contenders of this build.
+fn current() -> Vec<Contender> {
     use Family::*;
     use Launch::*;
     let c = |id, label, family, twin, launch, scenarios| Contender {

@@ -36,6 +36,14 @@ impl Server {
                 argv.push("--serve".into());
                 argv.push(contender.id.into());
             }
+            Launch::Baseline(id) => {
+                let Some(exe) = std::env::var_os("BENCH_BASELINE") else {
+                    return Err(io::Error::other("BENCH_BASELINE is not set"));
+                };
+                argv.push(exe.to_string_lossy().into_owned());
+                argv.push("--serve".into());
+                argv.push(id.into());
+            }
             Launch::Script(script) => {
                 argv.push("python3".into());
                 argv.push(format!(

@@ -142,12 +142,16 @@ impl Stream {
             }
             return Ok(());
         }
-        // Too much to hold: send what is pending and this in one call.
-        let mut slices = Vec::with_capacity(data.len() + 1);
-        slices.push(&pending[..]);
-        slices.extend_from_slice(data);
-        let sent = self.write_slices(&slices);
-        drop(slices);
+        // Too much to hold: send what is pending and this in one call (`write_all` gives
+        // one slice: no list to allocate for it).
+        let sent = if let [piece] = data {
+            self.write_slices(&[&pending[..], piece])
+        } else {
+            let mut slices = Vec::with_capacity(data.len() + 1);
+            slices.push(&pending[..]);
+            slices.extend_from_slice(data);
+            self.write_slices(&slices)
+        };
         sent_out(&mut pending);
         sent
     }
@@ -167,14 +171,37 @@ pub(super) fn sent_out(pending: &mut Vec<u8>) {
     }
 }
 
-/// Writes every slice, in order, with as few `writev` calls as the socket allows.
+/// Slices up to this many are gathered on the stack (a reply is one or two: what `wfile`
+/// held, and the write that did not fit): no allocation per reply.
+const SLICES_ON_STACK: usize = 4;
+
+/// Writes every slice, in order, with as few system calls as the socket allows: a plain
+/// `write` for a single slice, `writev` for several.
 fn write_all_slices(mut to: &Connection, slices: &[&[u8]]) -> io::Result<()> {
-    let mut bufs: Vec<io::IoSlice<'_>> = slices
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| io::IoSlice::new(s))
-        .collect();
-    let mut bufs = &mut bufs[..];
+    let mut nonempty = slices.iter().filter(|s| !s.is_empty());
+    let (Some(first), second) = (nonempty.next(), nonempty.next()) else {
+        return Ok(());
+    };
+    if second.is_none() {
+        return to.write_all(first);
+    }
+    let mut stack = [io::IoSlice::new(&[]); SLICES_ON_STACK];
+    let mut heap;
+    let mut bufs: &mut [io::IoSlice<'_>] = if slices.len() <= SLICES_ON_STACK {
+        let mut n = 0;
+        for slice in slices.iter().filter(|s| !s.is_empty()) {
+            stack[n] = io::IoSlice::new(slice);
+            n += 1;
+        }
+        &mut stack[..n]
+    } else {
+        heap = slices
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| io::IoSlice::new(s))
+            .collect::<Vec<_>>();
+        &mut heap[..]
+    };
     while !bufs.is_empty() {
         match to.write_vectored(bufs) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
