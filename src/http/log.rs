@@ -9,6 +9,9 @@ use crate::Address;
 
 /// Python's `log_request`: `host - - [date] "request line" code size`.
 pub(crate) fn log_request(client: &Address, requestline: &str, code: u16, size: Option<u64>) {
+    if !log::log_enabled!(log::Level::Info) {
+        return; // nothing to format for a log nobody reads
+    }
     let size = size.map_or_else(|| "-".to_owned(), |n| n.to_string());
     log::info!(
         "{} - - [{}] \"{}\" {code} {size}",

@@ -56,6 +56,9 @@ pub(crate) struct Response {
     request_version: Version,
 }
 
+/// The bytes a response head is given room for up front.
+const HEAD_CAPACITY: usize = 256;
+
 impl Response {
     pub(crate) fn new(head: &Head) -> Self {
         let keep_alive = match head.version {
@@ -64,7 +67,9 @@ impl Response {
         };
         Response {
             phase: Phase::Idle,
-            buffer: Vec::new(),
+            // Room for a typical head (status line, Server, Date, a few more): one
+            // allocation instead of one per doubling as it is written.
+            buffer: Vec::with_capacity(HEAD_CAPACITY),
             status: 0,
             content_length: None,
             connection_header: false,

@@ -2,12 +2,20 @@
 //! escaping for pages, control-character escaping for the log, response head lines, and
 //! the checks that keep a handler's header lines from splitting the response.
 
-use std::io;
-use std::time::SystemTime;
+use std::cell::Cell;
+use std::io::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bytes as ISO-8859-1 text, Python's decoding of request lines and headers: every byte
 /// is a character, so no input is rejected here.
 pub(crate) fn latin1(bytes: &[u8]) -> String {
+    // ASCII, what nearly every request is, reads the same in both and is UTF-8 as it is:
+    // one copy instead of a character at a time.
+    if bytes.is_ascii() {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return text.to_owned();
+        }
+    }
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
@@ -69,9 +77,35 @@ pub(crate) fn check_field_value(value: &str) -> io::Result<()> {
 
 /// The status line and the headers every response carries.
 pub(crate) fn status_head(buffer: &mut Vec<u8>, code: u16, reason: &str, server_version: &str) {
-    buffer.extend_from_slice(format!("HTTP/1.1 {code} {reason}\r\n").as_bytes());
+    // Writing to a Vec cannot fail.
+    let _ = write!(buffer, "HTTP/1.1 {code} {reason}\r\n");
     push_field(buffer, "Server", server_version);
-    push_field(buffer, "Date", &httpdate::fmt_http_date(SystemTime::now()));
+    buffer.extend_from_slice(b"Date: ");
+    push_date(buffer, SystemTime::now());
+    buffer.extend_from_slice(b"\r\n");
+}
+
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) is always this long.
+const HTTP_DATE_LEN: usize = 29;
+
+/// The `Date` header's value, formatted once per second per thread (as nginx does): every
+/// response has one.
+fn push_date(buffer: &mut Vec<u8>, now: SystemTime) {
+    thread_local! {
+        static LAST: Cell<(u64, [u8; HTTP_DATE_LEN])> = const { Cell::new((u64::MAX, [0; HTTP_DATE_LEN])) };
+    }
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (cached, mut text) = LAST.get();
+    if cached != secs {
+        let mut out = &mut text[..];
+        if write!(out, "{}", httpdate::HttpDate::from(now)).is_err() || !out.is_empty() {
+            // Not 29 bytes (a year past 9999): as it comes, uncached.
+            let _ = write!(buffer, "{}", httpdate::HttpDate::from(now));
+            return;
+        }
+        LAST.set((secs, text));
+    }
+    buffer.extend_from_slice(&text);
 }
 
 /// One header line.
@@ -90,6 +124,25 @@ pub(crate) fn misuse(what: &str) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_date_header_is_an_imf_fixdate_cached_per_second() {
+        let at = UNIX_EPOCH + std::time::Duration::from_secs(784_111_777);
+        for _ in 0..2 {
+            let mut buffer = Vec::new();
+            push_date(&mut buffer, at);
+            assert_eq!(buffer, b"Sun, 06 Nov 1994 08:49:37 GMT");
+        }
+        let mut buffer = Vec::new();
+        push_date(&mut buffer, at + std::time::Duration::from_secs(1));
+        assert_eq!(buffer, b"Sun, 06 Nov 1994 08:49:38 GMT");
+    }
+
+    #[test]
+    fn latin1_decodes_ascii_and_every_other_byte() {
+        assert_eq!(latin1(b"GET / HTTP/1.1"), "GET / HTTP/1.1");
+        assert_eq!(latin1(b"caf\xe9 \xff"), "caf\u{e9} \u{ff}");
+    }
 
     #[test]
     fn field_checks() {
