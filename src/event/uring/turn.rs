@@ -11,7 +11,8 @@ use mio::{Events, Poll};
 
 use super::super::event_loop::{Loop, Stop, EVENTS_PER_WAIT};
 use super::super::EventHandler;
-use super::{decode, user_data, Op, SEND_KEEP};
+use super::op::{decode, user_data, Op};
+use super::SEND_KEEP;
 use crate::server::{LISTENER, WAKE};
 use crate::Result;
 
