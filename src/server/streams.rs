@@ -105,7 +105,10 @@ fn with_tls(
     config: &crate::tls::TlsConfig,
     timeout: Option<std::time::Duration>,
 ) -> Result<Stream> {
-    let session = Box::new(crate::tls::TlsSession::handshake(&stream.connection, config)?);
+    let session = Box::new(crate::tls::TlsSession::handshake(
+        &stream.connection,
+        config,
+    )?);
     // The handshake set timeouts of its own; TLS reads wait with the socket's.
     stream.connection.set_read_timeout(timeout)?;
     stream.connection.set_write_timeout(timeout)?;
