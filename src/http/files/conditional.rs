@@ -18,7 +18,22 @@ const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
 /// 1970 or from the year 10000 on): the header is then left out rather than wrong.
 pub(crate) fn last_modified(mtime: SystemTime) -> Option<String> {
     let since_epoch = mtime.duration_since(UNIX_EPOCH).ok()?;
-    (since_epoch < YEAR_10000).then(|| httpdate::fmt_http_date(mtime))
+    if since_epoch >= YEAR_10000 {
+        return None;
+    }
+    // This thread's last answer, kept: a file served again has the same time.
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, String)> =
+            const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
+    let secs = since_epoch.as_secs();
+    Some(LAST.with_borrow_mut(|(last, text)| {
+        if *last != secs {
+            *text = httpdate::fmt_http_date(mtime);
+            *last = secs;
+        }
+        text.clone()
+    }))
 }
 
 /// Whether a request with these headers gets `304 Not Modified` for a file modified at

