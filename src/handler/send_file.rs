@@ -34,6 +34,11 @@ impl Stream {
             sent_out(&mut pending);
             return sent;
         }
+        // Corked while the head and the file go out (nginx's `tcp_nopush`): with
+        // TCP_NODELAY on, the head would leave as a packet of its own and each `sendfile`
+        // woken by a little room in the send buffer as a short segment; corked, every
+        // segment is full. Uncorking sends the rest.
+        let _corked = self.is_plain().then(|| Cork::new(&self.connection));
         let flushed = if pending.is_empty() {
             Ok(())
         } else {
@@ -71,6 +76,38 @@ impl Stream {
 /// second packet for a few bytes.
 #[cfg(feature = "http")]
 const SMALL_FILE: u64 = 16 * 1024;
+
+/// `TCP_CORK` on a TCP connection while it lives (Linux; elsewhere, and on Unix-domain
+/// connections, nothing). Failing to cork only costs fuller segments: it is not an error.
+#[cfg(feature = "http")]
+struct Cork<'a>(Option<socket2::SockRef<'a>>);
+
+#[cfg(feature = "http")]
+impl<'a> Cork<'a> {
+    fn new(connection: &'a Connection) -> Self {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(tcp) = connection.as_tcp() {
+            let socket = socket2::SockRef::from(tcp);
+            if socket.set_tcp_cork(true).is_ok() {
+                return Cork(Some(socket));
+            }
+        }
+        let _ = connection;
+        Cork(None)
+    }
+}
+
+#[cfg(feature = "http")]
+impl Drop for Cork<'_> {
+    fn drop(&mut self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(socket) = &self.0 {
+            if let Err(err) = socket.set_tcp_cork(false) {
+                log::debug!("uncorking a connection after a file: {err}");
+            }
+        }
+    }
+}
 
 /// The buffer a file is read through on a TLS connection.
 #[cfg(feature = "http")]
