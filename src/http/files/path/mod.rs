@@ -122,11 +122,18 @@ impl ServedRoot {
         let path = target_path(target).ok_or(Refusal::BadRequest)?;
         let segments = segments(path)?;
         let mut current = self.root.clone();
-        let mut metadata = fs::metadata(&current).map_err(|err| from_io(&err))?;
+        // The root itself is looked at only when it is what was asked for: each step
+        // looks at what it reaches (one `statx` per request for a file at the top).
+        let mut reached = None;
         for segment in segments {
             current.push(segment);
-            (current, metadata) = self.step(current)?;
+            let (path, metadata) = self.step(current)?;
+            (current, reached) = (path, Some(metadata));
         }
+        let metadata = match reached {
+            Some(metadata) => metadata,
+            None => fs::metadata(&current).map_err(|err| from_io(&err))?,
+        };
         let trailing_slash = path.ends_with('/');
         if metadata.is_dir() {
             Ok(Resolved::Directory {
