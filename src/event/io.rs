@@ -167,7 +167,11 @@ impl<H: EventHandler> Loop<H> {
                     continue; // write what on_drained queued
                 }
             }
-            if conn.is_finished() {
+            // On io_uring the queue is empty once the kernel has the bytes: the
+            // connection is finished when its send completes (which flushes it again),
+            // or closing it would cut the reply short.
+            let in_kernel = self.uring.as_ref().is_some_and(|u| u.is_sending(key));
+            if conn.is_finished() && !in_kernel {
                 // TLS says the stream ends (close_notify) before the socket does.
                 #[cfg(feature = "tls")]
                 if let Some(tls) = conn.tls.as_mut() {

@@ -40,6 +40,10 @@ impl Uring {
     pub(crate) fn forget(&mut self, _key: usize, _socket: TcpStream) {
         match *self {}
     }
+
+    pub(crate) fn is_sending(&self, _key: usize) -> bool {
+        match *self {}
+    }
 }
 
 impl<H: EventHandler> Loop<H> {

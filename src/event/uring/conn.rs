@@ -60,6 +60,15 @@ impl Uring {
         self.arm(key);
     }
 
+    /// Connection `key` has bytes the kernel is still sending (or that wait for the next
+    /// ring): the loop's queue is empty, but the connection is not finished.
+    pub(crate) fn is_sending(&self, key: usize) -> bool {
+        self.conns
+            .get(key)
+            .and_then(Option::as_ref)
+            .is_some_and(|io| io.sending)
+    }
+
     /// Connection `key` has received bytes not yet handed to the loop.
     pub(crate) fn has_input(&self, key: usize) -> bool {
         self.conns
