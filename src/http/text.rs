@@ -35,14 +35,20 @@ pub(crate) fn escape_controls(text: &str) -> String {
 
 /// Python's `html.escape(text, quote=True)`.
 pub(crate) fn escape_html(text: &str) -> String {
+    escape_markup(text, true)
+}
+
+/// Python's `html.escape(text, quote)`: `&`, `<` and `>` always, the quotes too when the
+/// text may stand in an attribute.
+pub(crate) fn escape_markup(text: &str, quote: bool) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => escaped.push_str("&amp;"),
             '<' => escaped.push_str("&lt;"),
             '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#x27;"),
+            '"' if quote => escaped.push_str("&quot;"),
+            '\'' if quote => escaped.push_str("&#x27;"),
             c => escaped.push(c),
         }
     }

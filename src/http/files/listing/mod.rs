@@ -140,16 +140,7 @@ fn display_path(url_path: &str) -> String {
 /// Python's `html.escape(text, quote=False)`: the text is element content, where only
 /// `&`, `<` and `>` are markup.
 fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
+    crate::http::text::escape_markup(text, false)
 }
 
 #[cfg(test)]
