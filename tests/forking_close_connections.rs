@@ -18,7 +18,7 @@ use std::time::Duration;
 use socketserver::{
     DatagramRequest, ForkingTcpServer, ForkingUdpServer, StreamHandler, StreamRequest,
 };
-use support::fork::{capture_logs, children, logged, zombies};
+use support::fork::{capture_logs, children, greeting_pid, logged, zombies};
 use support::{connect, wait_until, Serving, IO_TIMEOUT};
 
 /// Longer than every wait in these tests: a child that ends, ends because it was asked.
@@ -99,10 +99,7 @@ fn greeted(addr: std::net::SocketAddr) -> (TcpStream, BufReader<TcpStream>, i32)
     let stream = connect(addr);
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let hello = read_line(&mut reader);
-    let pid = hello
-        .strip_prefix("hello ")
-        .and_then(|pid| pid.trim().parse().ok())
-        .expect("hello PID");
+    let pid = greeting_pid(&hello, "hello ");
     (stream, reader, pid)
 }
 

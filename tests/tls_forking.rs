@@ -75,12 +75,8 @@ mod tests {
         let config = certs.client_config(false);
         let mut client = connect_tls(server.local_addr().unwrap(), &config).unwrap();
         let hello = String::from_utf8(round_trip(&mut client, b"")).unwrap();
-        let pid: u32 = hello
-            .strip_prefix("pid ")
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|pid| pid.parse().ok())
-            .expect("pid");
-        assert_ne!(pid, std::process::id(), "served by a child");
+        let pid = crate::support::fork::greeting_pid(&hello, "pid ");
+        assert_ne!(pid as u32, std::process::id(), "served by a child");
         assert!(hello.ends_with(" TLSv1.3\n"), "{hello}");
         let mut big = vec![b'y'; 1 << 20];
         big.push(b'\n');

@@ -159,6 +159,16 @@ pub fn with_foreign_child(test: impl FnOnce(i32)) {
     assert_eq!(libc::WEXITSTATUS(status), 72);
 }
 
+/// The pid in a child's greeting `"<word> PID ..."` (a forked handler says which
+/// process serves the connection).
+pub fn greeting_pid(greeting: &str, word: &str) -> i32 {
+    greeting
+        .strip_prefix(word)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("not a \"{word}PID\" greeting: {greeting:?}"))
+}
+
 /// Sends `signal` to `pid`.
 pub fn kill(pid: i32, signal: i32) {
     // SAFETY: kill has no memory-safety preconditions.
