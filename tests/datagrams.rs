@@ -1,11 +1,10 @@
 //! Datagram servers: oversized datagrams are reported instead of truncated, an empty reply
-//! sends nothing, datagrams received in one batch are served in order and none is dropped
-//! when the server stops, and threading datagram servers serve every datagram.
+//! sends nothing, and threading datagram servers serve every datagram.
 
 mod support;
 
 use std::io::{self, Read};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use socketserver::{DatagramRequest, Error, ThreadingUdpServer, UdpServer};
@@ -73,58 +72,6 @@ fn an_empty_wfile_sends_no_datagram() {
     let mut buf = [0; 32];
     let n = client.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"replied");
-}
-
-#[test]
-fn datagrams_queued_together_are_all_served_in_order() {
-    let server = UdpServer::bind("127.0.0.1:0", || echo).unwrap();
-    let addr = server.local_addr().unwrap();
-    let client = udp_client();
-    // More than one batch, all waiting before the server reads any.
-    let sent: Vec<String> = (0..20).map(|i| format!("datagram {i}")).collect();
-    for msg in &sent {
-        client.send_to(msg.as_bytes(), addr).unwrap();
-    }
-    for _ in &sent {
-        assert!(server.handle_request().unwrap());
-    }
-    let echoed: Vec<String> = sent.iter().map(|_| support::recv_text(&client)).collect();
-    assert_eq!(echoed, sent);
-}
-
-#[test]
-#[cfg(target_os = "linux")] // where datagrams are received in batches (recvmmsg)
-fn a_stop_serves_the_datagrams_already_taken_from_the_socket() {
-    let handle = Arc::new(OnceLock::<socketserver::ShutdownHandle>::new());
-    let stop = Arc::clone(&handle);
-    let server = UdpServer::bind("127.0.0.1:0", move || {
-        let stop = Arc::clone(&stop);
-        move |req: &mut DatagramRequest| {
-            // The first request stops the server; the others came in its batch.
-            stop.get().expect("set before serving").request_shutdown();
-            echo(req)
-        }
-    })
-    .unwrap();
-    handle.set(server.shutdown_handle()).unwrap();
-    let addr = server.local_addr().unwrap();
-    let client = udp_client();
-    for i in 0..3 {
-        client.send_to(format!("{i}").as_bytes(), addr).unwrap();
-    }
-    // All three wait before serving starts, so the first receive takes them together.
-    server.serve_forever().unwrap();
-    client.set_nonblocking(true).unwrap();
-    let mut echoed = Vec::new();
-    let mut buf = [0; 16];
-    while let Ok(n) = client.recv(&mut buf) {
-        echoed.push(String::from_utf8(buf[..n].to_vec()).unwrap());
-    }
-    assert_eq!(
-        echoed,
-        ["0", "1", "2"],
-        "answered before serve_forever returned"
-    );
 }
 
 #[test]

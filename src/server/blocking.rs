@@ -63,9 +63,7 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         });
         let mut events = Events::with_capacity(4);
         let mut backoff = Backoff::default();
-        // Datagrams taken from the socket in a batch are served before the loop stops:
-        // another server sharing the socket would have served them.
-        while !self.core.shutdown.is_requested() || self.core.socket.has_queued() {
+        while !self.core.shutdown.is_requested() {
             let until = Until::Interval(self.serve.poll_interval);
             let next = self.next_request(&mut serving.poll, &mut events, &mut backoff, until)?;
             if let Some(incoming) = next {
@@ -166,8 +164,7 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
     /// shutdown request (then `None`).
     ///
     /// The socket is registered edge-triggered, so it is always read until `WouldBlock`
-    /// (or until the kind knows nothing is left) before waiting: a request left queued
-    /// by an earlier call is never missed.
+    /// before waiting: a request left queued by an earlier call is never missed.
     fn next_request(
         &self,
         poll: &mut Poll,
@@ -177,7 +174,7 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
     ) -> Result<Option<K::Incoming>> {
         let mut resolved = None;
         loop {
-            if self.core.shutdown.is_requested() && !self.core.socket.has_queued() {
+            if self.core.shutdown.is_requested() {
                 return Ok(None);
             }
             let mut pause = None;

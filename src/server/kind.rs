@@ -87,16 +87,7 @@ mod imp {
         fn local_addr(&self) -> io::Result<Self::Addr>;
         fn address(&self) -> io::Result<Address>;
         /// Receives one request without blocking (`WouldBlock` when none is waiting).
-        ///
-        /// `WouldBlock` may also mean that nothing was waiting when the socket was last
-        /// read: the caller polls the socket (registered edge-triggered) before it asks
-        /// again, and the poll reports whatever came since.
         fn accept(&self) -> io::Result<Self::Incoming>;
-        /// Whether requests already taken from the socket wait to be handed out by
-        /// `accept` (a batch of datagrams): a stopping loop serves them first.
-        fn has_queued(&self) -> bool {
-            false
-        }
         fn raw_fd(&self) -> RawFd;
         /// Serves a socket made elsewhere (socket activation, `from_socket`): checks it
         /// is of this kind and makes it non-blocking.

@@ -76,10 +76,6 @@ impl Kind for Udp {
         datagrams::receive(&self.receiver)
     }
 
-    fn has_queued(&self) -> bool {
-        self.receiver.has_queued()
-    }
-
     fn raw_fd(&self) -> RawFd {
         self.receiver.socket.raw_fd()
     }

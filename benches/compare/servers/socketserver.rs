@@ -34,8 +34,8 @@ fn line_echo_fmt(req: &mut StreamRequest) -> io::Result<()> {
 }
 
 fn datagram_echo(req: &mut DatagramRequest) -> io::Result<()> {
-    // Into the reply buffer the server keeps from request to request: no allocation.
-    req.wfile.extend_from_slice(req.rfile.get_ref());
+    let packet = req.packet().to_vec();
+    req.wfile = packet;
     Ok(())
 }
 
