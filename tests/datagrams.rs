@@ -1,5 +1,6 @@
 //! Datagram servers: oversized datagrams are reported instead of truncated, an empty reply
-//! sends nothing, and threading datagram servers serve every datagram.
+//! sends nothing, datagrams queued together are all served in order, and threading
+//! datagram servers serve every datagram.
 
 mod support;
 
@@ -72,6 +73,23 @@ fn an_empty_wfile_sends_no_datagram() {
     let mut buf = [0; 32];
     let n = client.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"replied");
+}
+
+#[test]
+fn datagrams_queued_together_are_all_served_in_order() {
+    let server = UdpServer::bind("127.0.0.1:0", || echo).unwrap();
+    let addr = server.local_addr().unwrap();
+    let client = udp_client();
+    // More than one batch, all waiting before the server reads any.
+    let sent: Vec<String> = (0..20).map(|i| format!("datagram {i}")).collect();
+    for msg in &sent {
+        client.send_to(msg.as_bytes(), addr).unwrap();
+    }
+    for _ in &sent {
+        assert!(server.handle_request().unwrap());
+    }
+    let echoed: Vec<String> = sent.iter().map(|_| support::recv_text(&client)).collect();
+    assert_eq!(echoed, sent);
 }
 
 #[test]
