@@ -80,7 +80,7 @@ fn datagrams_queued_together_are_all_served_in_order() {
     let server = UdpServer::bind("127.0.0.1:0", || echo).unwrap();
     let addr = server.local_addr().unwrap();
     let client = udp_client();
-    // More than one batch, all waiting before the server reads any.
+    // All waiting before the server reads any: each handle_request takes the next.
     let sent: Vec<String> = (0..20).map(|i| format!("datagram {i}")).collect();
     for msg in &sent {
         client.send_to(msg.as_bytes(), addr).unwrap();

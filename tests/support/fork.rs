@@ -7,8 +7,9 @@
 //! that hangs past a minute kills the binary with SIGALRM.
 //!
 //! Also here: what those tests observe about processes (the children of this process in
-//! /proc, zombies among them), a foreign child like CPython's `simple_subprocess`, and a
-//! logger that keeps every record so a test can check what the server logged.
+//! /proc, zombies among them, the pid a forked handler greets with), a foreign child like
+//! CPython's `simple_subprocess`, and a logger that keeps every record so a test can check
+//! what the server logged.
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
