@@ -20,6 +20,9 @@ pub struct Config {
     pub hold: usize,
     /// Connections held in the many-connections hold test (event loops only).
     pub hold_many: usize,
+    /// What `hold_many` was asked to be and the open-file limit that made it smaller
+    /// (see [`Config::fit_hold_many`]).
+    pub hold_many_cut: Option<(usize, u64)>,
     /// How long the hold test holds them (each echoes once a second).
     pub hold_time: Duration,
     /// How long the hold test may take to open its connections.
@@ -41,6 +44,10 @@ pub struct Config {
     /// Fail the run when a cell of this crate has errors or failed (for CI).
     pub strict: bool,
 }
+
+/// Descriptors a process of the benchmark keeps besides the held connections (the
+/// listener, pipes, the static files, the access log): a generous bound.
+const FD_MARGIN: usize = 500;
 
 fn var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -81,6 +88,7 @@ impl Config {
             burst_deadline: secs("BENCH_BURST_DEADLINE", 10.0, 3.0),
             hold: number("BENCH_HOLD", if quick { 500 } else { 10_000 }),
             hold_many: number("BENCH_HOLD_MANY", if quick { 2_000 } else { 100_000 }),
+            hold_many_cut: None,
             hold_time: secs("BENCH_HOLD_SECONDS", 3.0, 2.0),
             hold_connect_deadline: secs("BENCH_HOLD_CONNECT_DEADLINE", 30.0, 10.0),
             only: list("BENCH_ONLY"),
@@ -95,6 +103,25 @@ impl Config {
             retries: number("BENCH_RETRIES", if quick { 0 } else { 3 }),
             strict: var("BENCH_STRICT").is_some_and(|v| v != "0"),
         }
+    }
+
+    /// Sizes the many-connections hold to the open-file limit `fds` this process could
+    /// raise itself to: the server and the load generator each hold a descriptor per
+    /// connection, plus a few of their own. Raising the hard limit takes
+    /// `CAP_SYS_RESOURCE`, which containers often drop; without it a hold of 100,000 fails
+    /// at once with EMFILE and measures nothing, so it is run at the largest round size
+    /// that fits and the report says what was asked. Returns whether it was cut.
+    pub fn fit_hold_many(&mut self, fds: u64) -> bool {
+        let room = usize::try_from(fds)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(FD_MARGIN);
+        let fits = room / 1000 * 1000;
+        if self.hold_many <= room || fits == 0 {
+            return false;
+        }
+        self.hold_many_cut = Some((self.hold_many, fds));
+        self.hold_many = fits;
+        true
     }
 
     /// The environment settings that differ from the defaults, for the report's command.

@@ -212,7 +212,7 @@ fn command_line() -> String {
     vars.join(" ")
 }
 
-fn run(config: Config) -> std::io::Result<()> {
+fn run(mut config: Config) -> std::io::Result<()> {
     // The TLS scenarios' certificate, made now and shared with every server process.
     #[cfg(feature = "tls")]
     let _certificates = tls::prepare()?;
@@ -230,6 +230,13 @@ fn run(config: Config) -> std::io::Result<()> {
         files.display()
     );
     let fds = procstat::raise_fd_limit()?;
+    if config.fit_hold_many(fds) {
+        eprintln!(
+            "compare: the open-file limit is {fds} (this process cannot raise its hard limit): the many-connections hold runs {} connections, not {}",
+            config.hold_many,
+            config.hold_many_cut.map_or(0, |(asked, _)| asked)
+        );
+    }
     let most_held = config.hold.max(config.hold_many);
     if (fds as usize) < most_held + 100 {
         eprintln!(

@@ -153,10 +153,16 @@ fn plaintext(config: &Config) -> Vec<Scenario> {
             Kind::HoldMany,
             format!("hold-{}", config.hold_many),
             format!(
-                "Hold many: {} connections from {} loopback source addresses, each echoes a 64-byte line about once a second for {:.0} s",
+                "Hold many: {} connections from {}, each echoes a 64-byte line about once a second for {:.0} s{}",
                 config.hold_many,
-                crate::loadgen::hold::sources_for(config.hold_many),
-                config.hold_time.as_secs_f64()
+                match crate::loadgen::hold::sources_for(config.hold_many) {
+                    1 => "one loopback source address".to_string(),
+                    n => format!("{n} loopback source addresses"),
+                },
+                config.hold_time.as_secs_f64(),
+                config.hold_many_cut.map_or(String::new(), |(asked, fds)| format!(
+                    " ({asked} asked for: this machine's hard open-file limit is {fds} descriptors per process, and raising it needs CAP_SYS_RESOURCE, which this process lacks)"
+                ))
             ),
             config.hold_many,
             64,
