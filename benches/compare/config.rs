@@ -47,7 +47,7 @@ pub struct Config {
 
 /// Descriptors a process of the benchmark keeps besides the held connections (the
 /// listener, pipes, the static files, the access log): a generous bound.
-const FD_MARGIN: usize = 500;
+pub const FD_MARGIN: usize = 500;
 
 fn var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -110,18 +110,20 @@ impl Config {
     /// connection, plus a few of their own. Raising the hard limit takes
     /// `CAP_SYS_RESOURCE`, which containers often drop; without it a hold of 100,000 fails
     /// at once with EMFILE and measures nothing, so it is run at the largest round size
-    /// that fits and the report says what was asked. Returns whether it was cut.
-    pub fn fit_hold_many(&mut self, fds: u64) -> bool {
+    /// that fits and the report says what was asked. Returns what was asked, when it was
+    /// cut.
+    pub fn fit_hold_many(&mut self, fds: u64) -> Option<usize> {
         let room = usize::try_from(fds)
             .unwrap_or(usize::MAX)
             .saturating_sub(FD_MARGIN);
         let fits = room / 1000 * 1000;
         if self.hold_many <= room || fits == 0 {
-            return false;
+            return None;
         }
-        self.hold_many_cut = Some((self.hold_many, fds));
+        let asked = self.hold_many;
+        self.hold_many_cut = Some((asked, fds));
         self.hold_many = fits;
-        true
+        Some(asked)
     }
 
     /// The environment settings that differ from the defaults, for the report's command.

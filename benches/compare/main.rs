@@ -230,15 +230,14 @@ fn run(mut config: Config) -> std::io::Result<()> {
         files.display()
     );
     let fds = procstat::raise_fd_limit()?;
-    if config.fit_hold_many(fds) {
+    if let Some(asked) = config.fit_hold_many(fds) {
         eprintln!(
-            "compare: the open-file limit is {fds} (this process cannot raise its hard limit): the many-connections hold runs {} connections, not {}",
-            config.hold_many,
-            config.hold_many_cut.map_or(0, |(asked, _)| asked)
+            "compare: the open-file limit is {fds} (this process cannot raise its hard limit): the many-connections hold runs {} connections, not {asked}",
+            config.hold_many
         );
     }
     let most_held = config.hold.max(config.hold_many);
-    if (fds as usize) < most_held + 100 {
+    if (fds as usize) < most_held + config::FD_MARGIN {
         eprintln!(
             "compare: open-file limit {fds} is below the hold tests' {most_held} connections"
         );
