@@ -2,7 +2,7 @@
 //! reads see end-of-file) and exit normally, a child in the middle of a reply still sends
 //! all of it, and datagram children are left to finish. A graceful stop ends the children
 //! of clients that have talked at once, and gives a silent client the grace to send its
-//! first request.
+//! first request, and serves a client still queued in the listen backlog.
 //!
 //! This binary forks: it runs with `harness = false` (see `support::fork`). Connection
 //! timeouts are longer than any wait here, so only `close_connections` can end an idle
@@ -19,7 +19,7 @@ use socketserver::{
     DatagramRequest, ForkingTcpServer, ForkingUdpServer, StreamHandler, StreamRequest,
 };
 use support::fork::{capture_logs, children, greeting_pid, logged, zombies};
-use support::{connect, wait_until, Serving, IO_TIMEOUT};
+use support::{connect, served_from_the_backlog_at_the_stop, wait_until, Serving, IO_TIMEOUT};
 
 /// Longer than every wait in these tests: a child that ends, ends because it was asked.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(50);
@@ -42,6 +42,10 @@ fn main() {
         (
             "datagram_children_are_left_to_finish",
             datagram_children_are_left_to_finish,
+        ),
+        (
+            "a_client_in_the_backlog_is_served",
+            a_client_in_the_backlog_is_served,
         ),
     ]);
 }
@@ -257,4 +261,14 @@ fn datagram_children_are_left_to_finish() {
     server.server_close();
     assert!(!logged("killed by signal"));
     assert!(zombies().is_empty());
+}
+
+/// A client that connected after `serve_forever` returned, and before the stop closed
+/// the socket, is served by a child of its own.
+fn a_client_in_the_backlog_is_served() {
+    let server = ForkingTcpServer::builder()
+        .bind("127.0.0.1:0", || support::echo_lines)
+        .unwrap();
+    let reply = served_from_the_backlog_at_the_stop(server, b"queued\n", 7);
+    assert_eq!(reply, b"queued\n");
 }

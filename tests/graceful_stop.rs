@@ -2,7 +2,8 @@
 //! and always ends, in every mode that runs in this process (the forking one has a binary
 //! of its own): a large reply being written when the stop comes arrives whole at a client
 //! that reads it, an idle client's connection is ended, and a client that never reads
-//! does not keep the server alive past the drain timeout.
+//! does not keep the server alive past the drain timeout. A client whose connection the
+//! kernel completed while nothing accepted is served, not reset when the socket closes.
 
 mod support;
 
@@ -18,7 +19,7 @@ use socketserver::{
     EventLoopTcpServer, Iterative, Mode, PoolTcpServer, Serve, Server, ServerBuilder,
     StreamHandler, StreamRequest, TcpServer, ThreadingTcpServer,
 };
-use support::{connect, IO_TIMEOUT};
+use support::{connect, served_from_the_backlog_at_the_stop, IO_TIMEOUT};
 
 /// The reply every server here sends to any line: more than the socket buffers hold, so
 /// it is still being written while the client has not started reading.
@@ -185,8 +186,27 @@ where
     assert_eq!(BufReader::new(client).read_to_end(&mut rest).unwrap(), 0);
 }
 
+/// A client that connected after `serve_forever` returned, and before the stop closed
+/// the socket, gets its whole reply.
+fn a_client_in_the_backlog_is_served<M>(builder: ServerBuilder<Tcp, M, BigReply>)
+where
+    M: socketserver::server::Serves<Tcp, BigReply> + Mode,
+    Server<Tcp, M, BigReply>: Serve<Addr = SocketAddr> + 'static,
+{
+    let (started, _started) = mpsc::channel();
+    let server = builder
+        .drain_timeout(DRAIN)
+        .bind("127.0.0.1:0", move || BigReply {
+            started: started.clone(),
+        })
+        .unwrap();
+    let reply = served_from_the_backlog_at_the_stop(server, b"send\n", REPLY);
+    assert!(reply.iter().all(|&b| b == b'x'));
+}
+
 #[test]
 fn iterative_server() {
+    a_client_in_the_backlog_is_served(TcpServer::builder());
     // One client at a time: the iterative server is busy with the first client while the
     // stop is asked, so only the in-progress reply is checked.
     large_reply_in_progress_arrives_whole(Server::<Tcp, Iterative, _>::builder());
@@ -200,6 +220,7 @@ fn iterative_server() {
 
 #[test]
 fn threading_server() {
+    a_client_in_the_backlog_is_served(ThreadingTcpServer::builder());
     large_reply_in_progress_arrives_whole(ThreadingTcpServer::builder());
     clients_that_never_read_do_not_keep_the_server_alive(ThreadingTcpServer::builder());
     idle_clients_are_ended(ThreadingTcpServer::builder());
@@ -207,6 +228,7 @@ fn threading_server() {
 
 #[test]
 fn pool_server() {
+    a_client_in_the_backlog_is_served(PoolTcpServer::builder());
     large_reply_in_progress_arrives_whole(PoolTcpServer::builder());
     clients_that_never_read_do_not_keep_the_server_alive(PoolTcpServer::builder());
     idle_clients_are_ended(PoolTcpServer::builder());
@@ -214,6 +236,8 @@ fn pool_server() {
 
 #[test]
 fn event_loop_server() {
+    a_client_in_the_backlog_is_served(EventLoopTcpServer::builder());
+    a_client_in_the_backlog_is_served(EventLoopTcpServer::builder().loops(2));
     large_reply_in_progress_arrives_whole(EventLoopTcpServer::builder());
     clients_that_never_read_do_not_keep_the_server_alive(Server::<
         Tcp,

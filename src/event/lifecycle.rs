@@ -16,7 +16,7 @@ use super::event_loop::{invoke, Loop, EVENTS_PER_WAIT, FIRST_CONN};
 use super::table::Table;
 use super::EventHandler;
 use crate::handler::panic_message;
-use crate::server::{classify, AcceptError};
+use crate::server::{classify, AcceptError, LastAccepts};
 use crate::{Error, Result};
 
 /// The least time between two scans for stalled PROXY headers and TLS handshakes: a
@@ -24,16 +24,31 @@ use crate::{Error, Result};
 const SETUP_SCAN_INTERVAL: Duration = Duration::from_millis(50);
 
 impl<H: EventHandler> Loop<H> {
-    /// A graceful stop, after the listening socket is gone, as the blocking modes do it:
-    /// every connection's read half is shut down, so what the client already sent is
+    /// A graceful stop, as the blocking modes do it: the last connections are taken from
+    /// `listener` (this loop no longer polls it) and its closure closes it, then every
+    /// connection's read half is shut down, so what the client already sent is
     /// read and handled and then the handler sees end-of-file; queued output (and what
     /// `on_drained` adds) is written; each connection closes once it is finished. At
     /// `deadline` the rest are closed. Returns how many were still open then.
-    pub(crate) fn drain(&mut self, poll: &mut Poll, grace: Instant, deadline: Instant) -> usize {
+    pub(crate) fn drain(
+        &mut self,
+        poll: &mut Poll,
+        listener: Option<(LastAccepts, impl FnOnce())>,
+        grace: Instant,
+        deadline: Instant,
+    ) -> usize {
         let mut events = Events::with_capacity(EVENTS_PER_WAIT);
         // On io_uring the drain is a serving period of its own, maybe on another thread.
         if let Err(err) = self.uring_begin() {
             log::error!("io_uring while draining: {err}");
+        }
+        if let Some((listener, close)) = listener {
+            listener.take(|| {
+                if let Err(err) = self.accept_all(listener.fd) {
+                    log::error!("accepting while stopping: {err}");
+                }
+            });
+            close();
         }
         // Connections whose client has sent something are ended at once; one just
         // accepted may not have sent its first bytes yet, so the others are served as

@@ -44,7 +44,7 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use super::event_loop::{Loop, Stop};
 use super::EventHandler;
 use crate::handler::panic_message;
-use crate::server::{Kind, Tcp, LISTENER, WAKE};
+use crate::server::{Kind, LastAccepts, Tcp, LISTENER, WAKE};
 use crate::{Error, Result, ShutdownHandle};
 
 /// A loop after the first: its poller, the waker that ends its serving period, its
@@ -236,16 +236,20 @@ impl<H: EventHandler> Worker<H> {
             .map_or(primary, TcpListener::as_raw_fd)
     }
 
-    /// Stops accepting, for a graceful stop: the loop's own listener closes; a shared one
-    /// is only removed from this loop's poller (the server closes it).
-    pub(crate) fn stop_listening(&mut self, primary: RawFd) {
+    /// Stops polling for connections, for a graceful stop: the listener is removed from
+    /// this loop's poller and returned for the drain's last accepts (the loop's own
+    /// listener closes after them; a shared one, the server's, when the server closes).
+    fn stop_listening(&mut self, primary: LastAccepts) -> Option<LastAccepts> {
         if !self.listening {
-            return;
+            return None;
         }
         self.listening = false;
-        let fd = self.listen_fd(primary);
+        let fd = self.listen_fd(primary.fd);
         let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
-        self.listener = None;
+        Some(match self.listener {
+            Some(_) => LastAccepts { fd, own: true },
+            None => primary,
+        })
     }
 
     /// Closes every connection of this loop (each handler's `on_close` runs).
@@ -255,11 +259,13 @@ impl<H: EventHandler> Worker<H> {
 }
 
 /// A graceful stop's drain on every loop at once, each on its own thread (the first on
-/// this one), with the same deadlines. Returns how many connections were still open at
-/// the deadline, in all loops.
+/// this one), with the same deadlines; `primary` is the server's socket, which closes
+/// once every loop that accepts from it has taken its last connections. Returns how many
+/// connections were still open at the deadline, in all loops.
 pub(crate) fn drain_all<H: EventHandler>(
     first: Option<&mut Loop<H>>,
     poll: &mut Poll,
+    (primary, socket): (LastAccepts, Tcp),
     workers: &mut [Worker<H>],
     grace: Instant,
     deadline: Instant,
@@ -267,9 +273,21 @@ pub(crate) fn drain_all<H: EventHandler>(
     thread::scope(|scope| {
         let mut running = Vec::with_capacity(workers.len());
         let mut left = 0;
+        // A loop without a listener of its own takes from the server's socket too.
+        let shared = workers.iter().any(|worker| worker.listener.is_none());
+        let mut socket = Some(socket);
         for worker in workers.iter_mut() {
-            let drain =
-                |worker: &mut Worker<H>| worker.event_loop.drain(&mut worker.poll, grace, deadline);
+            let listener = worker.stop_listening(primary);
+            let drain = move |worker: &mut Worker<H>| {
+                let Worker {
+                    event_loop,
+                    poll,
+                    listener: own,
+                    ..
+                } = worker;
+                let listener = listener.map(|listener| (listener, || drop(own.take())));
+                event_loop.drain(poll, listener, grace, deadline)
+            };
             match thread::Builder::new()
                 .name("event-loop-drain".to_owned())
                 .spawn_scoped(scope, move || drain(worker))
@@ -279,7 +297,12 @@ pub(crate) fn drain_all<H: EventHandler>(
             }
         }
         if let Some(first) = first {
-            left += first.drain(poll, grace, deadline);
+            let close = || {
+                if !shared {
+                    drop(socket.take());
+                }
+            };
+            left += first.drain(poll, Some((primary, close)), grace, deadline);
         }
         for handle in running {
             match handle.join() {

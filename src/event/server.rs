@@ -136,29 +136,32 @@ impl<H: EventHandler> Run<Tcp, H> for EventLoop<H> {
         server.stats().open_connections
     }
 
-    /// Closes the listening socket, shuts down the read half of every connection (what a
-    /// client already sent is still read and handled, then its handler sees
-    /// end-of-file), writes what is queued, and closes each connection once it is
-    /// finished; past the drain timeout the rest are closed.
+    /// Takes the connections the listening socket has queued (see `LastAccepts`) and
+    /// closes it, shuts down the read half of every connection (what a client already
+    /// sent is still read and handled, then its handler sees end-of-file), writes what is
+    /// queued, and closes each connection once it is finished; past the drain timeout
+    /// the rest are closed.
     fn close_gracefully(server: Server<Tcp, Self, H>) -> usize {
         let drain_timeout = server.parts().2.drain_timeout;
         let (core, mode) = server.into_core_and_mode();
         let start = Instant::now();
         let mut state = mode.state.lock().unwrap_or_else(PoisonError::into_inner);
         let State { first, others, .. } = &mut *state;
-        // Every listening socket closes before any loop drains.
-        for worker in others.iter_mut() {
-            worker.stop_listening(core.raw_fd());
-        }
-        let mut poll = core.into_poll();
+        let primary = core.last_accepts();
+        // The socket stays open until the loops have taken their last connections.
+        let (mut poll, socket) = core.into_poll();
         let (grace, deadline) = (start + STOP_GRACE, start + drain_timeout);
         if others.is_empty() {
             return match first.as_mut() {
-                Some(event_loop) => event_loop.drain(&mut poll, grace, deadline),
+                Some(event_loop) => {
+                    let listener = Some((primary, move || drop(socket)));
+                    event_loop.drain(&mut poll, listener, grace, deadline)
+                }
                 None => 0,
             };
         }
-        loops::drain_all(first.as_mut(), &mut poll, others, grace, deadline)
+        let listener = (primary, socket);
+        loops::drain_all(first.as_mut(), &mut poll, listener, others, grace, deadline)
     }
 }
 

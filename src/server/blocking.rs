@@ -56,11 +56,7 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
             return Ok(());
         };
         self.shared.context.connections.reopen();
-        let _watching = self.mode.watch_stop(StopWatch {
-            shutdown: Arc::clone(&self.core.shutdown),
-            connections: Arc::clone(&self.shared.context.connections),
-            drain_timeout: self.serve.drain_timeout,
-        });
+        let _watching = self.mode.watch_stop(self.stop_watch(false));
         let mut events = Events::with_capacity(4);
         let mut backoff = Backoff::default();
         while !self.core.shutdown.is_requested() {
@@ -106,6 +102,12 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
 
     /// The blocking modes' `close_gracefully`.
     fn close_blocking(self) -> usize {
+        if K::LISTENS {
+            // An iterative server runs these requests on this thread: the watcher bounds
+            // them as it bounded the request in progress.
+            let _watching = self.mode.watch_stop(self.stop_watch(true));
+            self.core.last_accepts().take(|| self.take_queued());
+        }
         let Server {
             core,
             shared,
@@ -143,6 +145,29 @@ impl<K: SocketKind, M: Blocking, H: RequestHandler<K::Request>> Server<K, M, H> 
         }
         mode.detach();
         left
+    }
+
+    /// What the iterative mode's stop watcher needs; `begun`: the stop has begun already.
+    fn stop_watch(&self, begun: bool) -> StopWatch {
+        StopWatch {
+            shutdown: Arc::clone(&self.core.shutdown),
+            connections: Arc::clone(&self.shared.context.connections),
+            drain_timeout: self.serve.drain_timeout,
+            begun,
+        }
+    }
+
+    /// Takes the connections queued on the socket while the mode has room for them.
+    fn take_queued(&self) {
+        while self.mode.has_capacity() {
+            match self.core.socket.accept() {
+                Ok(incoming) => self.process(incoming),
+                Err(err) => match classify(&err) {
+                    AcceptError::Transient => {}
+                    _ => return,
+                },
+            }
+        }
     }
 
     /// Python's `verify_request` + `process_request`.

@@ -87,7 +87,7 @@ impl<K: SocketKind, M, H> ServerBuilder<K, M, H> {
             }
         }
         let socket = K::bind_to(addr, &self.socket, &self.options)?;
-        self.finish(socket, factory)
+        self.finish(socket, true, factory)
     }
 
     /// Serves a socket that is already bound (and listening, for stream servers): a
@@ -109,16 +109,17 @@ impl<K: SocketKind, M, H> ServerBuilder<K, M, H> {
         F: HandlerFactory<Handler = H>,
     {
         let socket = K::adopt(fd, &self.options).map_err(|err| Error::bind(what, err))?;
-        self.finish(socket, factory)
+        self.finish(socket, false, factory)
     }
 
-    fn finish<F>(mut self, socket: K, factory: F) -> Result<Server<K, M, H>>
+    /// `own`: the server bound `socket` itself (no other process has it).
+    fn finish<F>(mut self, socket: K, own: bool, factory: F) -> Result<Server<K, M, H>>
     where
         M: Serves<K, H>,
         F: HandlerFactory<Handler = H>,
     {
         self.mode.bound(&socket)?;
-        let core = Core::new(socket, self.serve.stop_on_signals)?;
+        let core = Core::new(socket, own, self.serve.stop_on_signals)?;
         Ok(Server::from_parts(
             core,
             Box::new(factory),

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use mio::unix::SourceFd;
 use mio::{Interest, Poll, Token};
 
+use super::accept::LastAccepts;
 use super::kind::Kind;
 use super::shutdown::{ServingGuard, ShutdownState};
 use super::signal::{self, SignalRegistration};
@@ -26,6 +27,10 @@ pub(crate) const LISTENER: Token = Token(1);
 #[derive(Debug)]
 pub(crate) struct Core<K> {
     pub(crate) socket: K,
+    /// Whether the server made the socket itself (bound it), rather than being given one
+    /// that other processes may share: only then may a graceful stop change the socket
+    /// itself (see `last_accepts`).
+    pub(crate) own_socket: bool,
     /// Locked while serving: a second caller gets `AlreadyServing`.
     poll: Mutex<Poll>,
     pub(crate) shutdown: Arc<ShutdownState>,
@@ -42,7 +47,7 @@ pub(crate) struct Serving<'a> {
 }
 
 impl<K: Kind> Core<K> {
-    pub(crate) fn new(socket: K, stop_on_signals: bool) -> Result<Self> {
+    pub(crate) fn new(socket: K, own_socket: bool, stop_on_signals: bool) -> Result<Self> {
         let shutdown = Arc::new(ShutdownState::new()?);
         let poll = Poll::new()?;
         let registry = poll.registry();
@@ -64,6 +69,7 @@ impl<K: Kind> Core<K> {
         });
         Ok(Core {
             socket,
+            own_socket,
             poll: Mutex::new(poll),
             shutdown,
             info,
@@ -91,9 +97,18 @@ impl<K: Kind> Core<K> {
         ShutdownHandle::new(Arc::clone(&self.shutdown))
     }
 
-    /// Closes the socket (no more requests) and keeps the poller, for a mode that still
-    /// serves the connections it has while it stops. Signals no longer reach the server.
-    pub(crate) fn into_poll(self) -> Poll {
+    /// The socket, for a graceful stop's last accepts.
+    pub(crate) fn last_accepts(&self) -> LastAccepts {
+        LastAccepts {
+            fd: self.socket.raw_fd(),
+            own: self.own_socket,
+        }
+    }
+
+    /// Takes the socket out of the poller (no more requests are polled for) and returns
+    /// both, for a mode that still serves the connections it has while it stops; the
+    /// socket closes when the caller drops it. Signals no longer reach the server.
+    pub(crate) fn into_poll(self) -> (Poll, K) {
         let poll = self
             .poll
             .into_inner()
@@ -102,8 +117,7 @@ impl<K: Kind> Core<K> {
         // this descriptor does not close the socket.
         let fd = self.socket.raw_fd();
         let _ = poll.registry().deregister(&mut SourceFd(&fd));
-        drop(self.socket);
-        poll
+        (poll, self.socket)
     }
 
     /// The server socket's descriptor (a forked child closes its copy of a listener).

@@ -51,6 +51,8 @@ pub struct StopWatch {
     pub(crate) shutdown: Arc<ShutdownState>,
     pub(crate) connections: Arc<Connections>,
     pub(crate) drain_timeout: Duration,
+    /// The stop has begun already (a graceful stop's last requests): no waiting for it.
+    pub(crate) begun: bool,
 }
 
 /// The running watcher; dropping it (when `serve_forever` returns) ends it.
@@ -91,9 +93,11 @@ impl StopWatch {
         // leaves what was written for the loop to read (were it read here, the loop's
         // poller would not report it, and the loop would notice the stop late).
         let wake = self.shutdown.wake_fd().poll_fd();
-        match sys::wait_either(done, wake, None) {
-            Ok((false, true)) => {}
-            _ => return,
+        if !self.begun {
+            match sys::wait_either(done, wake, None) {
+                Ok((false, true)) => {}
+                _ => return,
+            }
         }
         let start = Instant::now();
         // As the other modes' graceful stop: a client that has sent something is ended

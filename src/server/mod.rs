@@ -38,7 +38,7 @@ pub use udp::{Udp, UdpServer};
 pub use unix::{Unix, UnixDatagramServer, UnixDgram, UnixStreamServer};
 
 // For the modes (`crate::mixin`, `crate::event`) and the HTTP layer, which build on the core.
-pub(crate) use accept::{classify, AcceptError, Backoff};
+pub(crate) use accept::{classify, AcceptError, Backoff, LastAccepts};
 pub(crate) use base::Run;
 pub(crate) use blocking::STOP_GRACE;
 pub(crate) use connections::Connections;

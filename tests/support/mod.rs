@@ -367,3 +367,48 @@ pub fn echo_line(req: &mut socketserver::StreamRequest) -> std::io::Result<()> {
     req.rfile.read_until(b'\n', &mut line)?;
     req.wfile.write_all(&line)
 }
+
+/// Serves `server` on a thread; once it has answered one client and `serve_forever` has
+/// returned (a shutdown), connects a client while nothing accepts (the kernel completes
+/// the handshake: the connection waits in the listen backlog) and sends `request`; then
+/// stops the server with `close_gracefully`. Returns the first `reply_len` bytes the
+/// queued client got: closing the socket would have reset its connection instead.
+pub fn served_from_the_backlog_at_the_stop<S>(
+    server: S,
+    request: &[u8],
+    reply_len: usize,
+) -> Vec<u8>
+where
+    S: socketserver::Serve<Addr = SocketAddr> + Send + 'static,
+{
+    let addr = server.local_addr().unwrap();
+    let handle = server.shutdown_handle();
+    let (returned, returned_rx) = std::sync::mpsc::channel();
+    let (stop, stop_rx) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let served = server.serve_forever().map_err(|err| err.to_string());
+        let _ = returned.send(served);
+        let _ = stop_rx.recv();
+        server.close_gracefully();
+    });
+    // One whole conversation: the server is serving (an event loop exists).
+    let mut first = connect(addr);
+    first.write_all(request).unwrap();
+    let mut reply = vec![0; reply_len];
+    first.read_exact(&mut reply).unwrap();
+    drop(first);
+    handle.request_shutdown();
+    let served = returned_rx
+        .recv_timeout(IO_TIMEOUT)
+        .expect("serve_forever returned");
+    assert_eq!(served, Ok(()));
+    let mut queued = connect(addr);
+    queued.write_all(request).unwrap();
+    stop.send(()).unwrap();
+    let mut reply = vec![0; reply_len];
+    queued
+        .read_exact(&mut reply)
+        .expect("the queued client is answered, not reset");
+    thread.join().unwrap();
+    reply
+}

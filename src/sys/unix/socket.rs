@@ -1,5 +1,6 @@
 //! Sockets: what an inherited descriptor is (type, listening, family), whether a TCP
-//! connection has received anything, and the event loop's non-blocking accept.
+//! connection has received anything, the event loop's non-blocking accept, and the
+//! filter with which a stopping listener refuses new connections.
 
 use std::io;
 use std::os::fd::{FromRawFd, RawFd};
@@ -109,4 +110,70 @@ pub(crate) fn accept_nonblocking(
     let (stream, addr) = listener.accept()?;
     stream.set_nonblocking(true)?;
     Ok((stream, addr))
+}
+
+/// Makes the listening TCP socket `fd` ignore new connection requests while the
+/// handshakes under way still complete: a socket filter (classic BPF) drops every segment
+/// with SYN set and ACK clear. A client whose SYN is dropped sends it again about a second
+/// later and then finds the port closed (refused, which a balancer retries elsewhere),
+/// instead of being accepted by the kernel and reset when the socket closes.
+///
+/// Linux only; `Unsupported` elsewhere and for sockets that are not TCP (a filter on a
+/// Unix listener would not see connection requests). The filter belongs to the socket,
+/// not the descriptor: a caller must not set it on a socket other processes share.
+pub(crate) fn refuse_new_connections(fd: RawFd) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let mut protocol: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `protocol` and `len` are valid for getsockopt to write an int into.
+        check(unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_PROTOCOL,
+                (&mut protocol as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        })?;
+        if protocol != libc::IPPROTO_TCP {
+            return Err(io::ErrorKind::Unsupported.into());
+        }
+        // A TCP socket's filter sees the segment from its TCP header on: byte 13 holds
+        // the flags (ACK 0x10, SYN 0x02).
+        let op = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter {
+            code: code as u16,
+            jt,
+            jf,
+            k,
+        };
+        let mut program = [
+            op(libc::BPF_LD | libc::BPF_B | libc::BPF_ABS, 0, 0, 13),
+            op(libc::BPF_ALU | libc::BPF_AND | libc::BPF_K, 0, 0, 0x12),
+            op(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K, 0, 1, 0x02),
+            op(libc::BPF_RET | libc::BPF_K, 0, 0, 0), // a bare SYN: dropped
+            op(libc::BPF_RET | libc::BPF_K, 0, 0, u32::MAX), // the rest: kept whole
+        ];
+        let fprog = libc::sock_fprog {
+            len: program.len() as u16,
+            filter: program.as_mut_ptr(),
+        };
+        // SAFETY: `fprog` points at `program`, which outlives the call; the kernel copies
+        // the program.
+        check(unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                (&fprog as *const libc::sock_fprog).cast(),
+                std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+            )
+        })?;
+        Ok(())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = fd;
+        Err(io::ErrorKind::Unsupported.into())
+    }
 }
