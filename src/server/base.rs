@@ -146,10 +146,13 @@ impl<K: SocketKind, M: Run<K, H>, H> Server<K, M, H> {
     /// Stops the server for good, bounded in time, losing nothing that can be delivered:
     /// stops taking new clients and closes the socket, after serving the clients the
     /// kernel had already connected (closing would reset them: their requests would be
-    /// lost, not refused). On a TCP socket the server bound itself, new connection
-    /// requests are ignored from the start of the stop on Linux, so that none is
-    /// connected then reset: such a client tries again a second later and is refused
-    /// (a balancer then sends it elsewhere). Then it ends idle connections as
+    /// lost, not refused). On a TCP socket the server bound itself (and has not shared
+    /// with other processes by forking), new connection requests are ignored from the
+    /// start of the stop on Linux, so that none is connected then reset: such a client
+    /// tries again a second later and is refused (a balancer then sends it elsewhere),
+    /// or is served by another server in the port's `SO_REUSEPORT` group. A socket
+    /// passed in (`from_socket`, socket activation) is left as it is: other processes
+    /// may be taking its clients. Then it ends idle connections as
     /// [`close_connections`](Self::close_connections) does, and waits for requests in
     /// progress to finish (the event loop: writes what is queued). Past the
     /// [`drain_timeout`](ServerBuilder::drain_timeout) the connections left are closed (a
