@@ -89,6 +89,8 @@
 //!   for it; `stop_on_signals` does, for SIGINT and SIGTERM.
 //! - `close_gracefully` (and `run`) stop in bounded time: idle clients are ended, replies
 //!   in progress go out, and a client that does not read cannot keep the server alive.
+//!   Clients the kernel had already connected are served, not reset when the socket
+//!   closes (Python's `server_close` resets them), so a balancer loses no request.
 //! - A handler's panic is caught and reported through `handle_error`; the server goes on.
 //!   Without a logger, `handle_error`'s default prints to stderr, as Python does.
 //! - `wfile` collects a reply and sends it in one piece when the handler next reads or

@@ -62,8 +62,8 @@
 //!
 //! Here the builder's [`stop_on_signals`](crate::ServerBuilder::stop_on_signals) makes
 //! SIGINT (Ctrl-C) and SIGTERM stop the server, and [`run`](crate::Server::run) is
-//! `serve_forever` followed by a graceful stop: no new clients, requests in progress
-//! finish, idle connections end, and it returns within the drain timeout (2 s by
+//! `serve_forever` followed by a graceful stop: no new clients (those already waiting
+//! in the backlog are still served), requests in progress finish, idle connections end, and it returns within the drain timeout (2 s by
 //! default) even when clients stay connected. This is the whole of a real server's
 //! `main`:
 //!
