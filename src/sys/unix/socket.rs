@@ -42,23 +42,8 @@ pub(crate) fn tcp_has_received(fd: RawFd) -> Option<bool> {
 /// The type of socket `fd` is, and whether it listens: `(SO_TYPE, SO_ACCEPTCONN,
 /// address family)`.
 pub(crate) fn socket_shape(fd: RawFd) -> io::Result<(libc::c_int, bool, libc::c_int)> {
-    let int_option = |name| -> io::Result<libc::c_int> {
-        let mut value: libc::c_int = 0;
-        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: `value` and `len` are valid for getsockopt to write an int into.
-        check(unsafe {
-            libc::getsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                name,
-                (&mut value as *mut libc::c_int).cast(),
-                &mut len,
-            )
-        })?;
-        Ok(value)
-    };
-    let ty = int_option(libc::SO_TYPE)?;
-    let listening = int_option(libc::SO_ACCEPTCONN)? != 0;
+    let ty = int_option(fd, libc::SO_TYPE)?;
+    let listening = int_option(fd, libc::SO_ACCEPTCONN)? != 0;
     // SAFETY: an all-zero sockaddr_storage is a valid value to be overwritten.
     let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
@@ -71,6 +56,23 @@ pub(crate) fn socket_shape(fd: RawFd) -> io::Result<(libc::c_int, bool, libc::c_
         )
     })?;
     Ok((ty, listening, libc::c_int::from(addr.ss_family)))
+}
+
+/// The `SOL_SOCKET` option `name` of socket `fd`, an int.
+fn int_option(fd: RawFd, name: libc::c_int) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for getsockopt to write an int into.
+    check(unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            name,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    })?;
+    Ok(value)
 }
 
 /// Accepts one connection on listening socket `fd`, non-blocking and close-on-exec in one
@@ -124,19 +126,7 @@ pub(crate) fn accept_nonblocking(
 pub(crate) fn refuse_new_connections(fd: RawFd) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
-        let mut protocol: libc::c_int = 0;
-        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: `protocol` and `len` are valid for getsockopt to write an int into.
-        check(unsafe {
-            libc::getsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_PROTOCOL,
-                (&mut protocol as *mut libc::c_int).cast(),
-                &mut len,
-            )
-        })?;
-        if protocol != libc::IPPROTO_TCP {
+        if int_option(fd, libc::SO_PROTOCOL)? != libc::IPPROTO_TCP {
             return Err(io::ErrorKind::Unsupported.into());
         }
         // A TCP socket's filter sees the segment from its TCP header on: byte 13 holds
