@@ -65,13 +65,14 @@ where
     serve_draining(builder, DRAIN)
 }
 
-fn serve_draining<M>(
+/// A server of mode `M` answering [`BigReply`], bound to port 0 of loopback with drain
+/// timeout `drain`; and the channel on which its handlers say they started a reply.
+fn bind<M>(
     builder: ServerBuilder<Tcp, M, BigReply>,
     drain: Duration,
-) -> (SocketAddr, Stop, mpsc::Receiver<()>)
+) -> (Server<Tcp, M, BigReply>, mpsc::Receiver<()>)
 where
     M: socketserver::server::Serves<Tcp, BigReply> + Mode,
-    Server<Tcp, M, BigReply>: Serve<Addr = SocketAddr> + 'static,
 {
     let (started, started_rx) = mpsc::channel();
     let server = builder
@@ -80,6 +81,18 @@ where
             started: started.clone(),
         })
         .unwrap();
+    (server, started_rx)
+}
+
+fn serve_draining<M>(
+    builder: ServerBuilder<Tcp, M, BigReply>,
+    drain: Duration,
+) -> (SocketAddr, Stop, mpsc::Receiver<()>)
+where
+    M: socketserver::server::Serves<Tcp, BigReply> + Mode,
+    Server<Tcp, M, BigReply>: Serve<Addr = SocketAddr> + 'static,
+{
+    let (server, started_rx) = bind(builder, drain);
     let addr = Serve::local_addr(&server).unwrap();
     let handle = Serve::shutdown_handle(&server);
     let (stopped, stopped_rx) = mpsc::channel();
@@ -193,13 +206,7 @@ where
     M: socketserver::server::Serves<Tcp, BigReply> + Mode,
     Server<Tcp, M, BigReply>: Serve<Addr = SocketAddr> + 'static,
 {
-    let (started, _started) = mpsc::channel();
-    let server = builder
-        .drain_timeout(DRAIN)
-        .bind("127.0.0.1:0", move || BigReply {
-            started: started.clone(),
-        })
-        .unwrap();
+    let (server, _started) = bind(builder, DRAIN);
     let reply = served_from_the_backlog_at_the_stop(server, b"send\n", REPLY);
     assert!(reply.iter().all(|&b| b == b'x'));
 }
