@@ -2,12 +2,12 @@
 //! or a refusal), [`Body`], the reader that stops at its end, and skipping what a
 //! handler left unread.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use super::chunked::ChunkedReader;
+use super::exchange::Exchange;
 use super::head::Head;
 use super::{Limits, Version};
-use crate::StreamRequest;
 
 /// Unread body bytes skipped to reach the next request; with more, the connection closes.
 const MAX_SKIPPED_BODY: u64 = 64 * 1024;
@@ -144,7 +144,7 @@ impl BodyState {
 /// [`Limits::max_body`] with `FileTooLarge`; a handler that returns that error gets
 /// `400` or `413` sent for it, and the connection closes.
 pub struct Body<'r> {
-    pub(crate) stream: &'r mut StreamRequest,
+    pub(crate) stream: &'r mut dyn Exchange,
     pub(crate) state: &'r mut BodyState,
     pub(crate) response_started: bool,
 }
@@ -158,14 +158,13 @@ impl Read for Body<'_> {
             self.state.continue_pending = false;
             // Once a final response has begun, the client must not be told to go on.
             if !self.response_started {
-                self.stream
-                    .wfile
-                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-                self.stream.wfile.flush()?;
+                let wfile = self.stream.wfile();
+                wfile.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+                wfile.flush()?;
             }
         }
         if let Some(decoder) = self.state.chunked.take() {
-            let (mut reader, ()) = decoder.swap_inner(&mut self.stream.rfile);
+            let (mut reader, ()) = decoder.swap_inner(self.stream.rfile());
             let read = reader.read(buf);
             self.state.chunked = Some(reader.swap_inner(()).0);
             if let Err(err) = &read {
@@ -181,7 +180,7 @@ impl Read for Body<'_> {
             return read;
         }
         let want = usize::try_from(self.state.remaining).map_or(buf.len(), |r| r.min(buf.len()));
-        let n = self.stream.rfile.read(&mut buf[..want])?;
+        let n = self.stream.rfile().read(&mut buf[..want])?;
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

@@ -3,6 +3,7 @@
 //! dispatch to the handler, complete the response, skip what the handler left of the
 //! body, and go on while the connection may stay open.
 
+use std::any::Any;
 use std::io::{self, Read};
 use std::net::Shutdown;
 use std::panic::{self, AssertUnwindSafe};
@@ -11,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use super::body::BodyState;
 use super::errors::answer_reject;
-use super::head::{read_head, ReadHead};
+use super::exchange::Exchange;
+use super::head::{read_head, Head, ReadHead};
 use super::server::HttpOptions;
 use super::{HttpHandler, HttpRequest};
 use crate::{RequestHandler, StreamRequest};
@@ -48,47 +50,90 @@ impl HttpConnection {
             };
             let body = match BodyState::framing(&head, limits) {
                 Ok(body) => body,
-                Err((status, message)) => {
-                    let mut request =
-                        HttpRequest::new(stream, head, BodyState::EMPTY, server_version);
-                    request.send_error(status, Some(&message))?;
-                    request.finish_response()?;
+                Err(refusal) => {
+                    refuse_body(stream, head, refusal, server_version)?;
                     linger_close(stream);
                     return Ok(());
                 }
             };
-            let mut request = HttpRequest::new(stream, head, body, server_version);
-            let handled = panic::catch_unwind(AssertUnwindSafe(|| handler.handle(&mut request)));
-            match handled {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) if request.body_refused() => {
-                    // The client's fault, not the handler's: 400 or 413, then close.
-                    log::debug!("{}: {err}", request.client_address());
-                    request.answer_failure();
-                    linger_close(stream);
+            let request = HttpRequest::new(stream, head, body, server_version);
+            match serve_request(handler, request) {
+                Ok(Served::KeepAlive) => {}
+                Ok(Served::Close { linger }) => {
+                    if linger {
+                        linger_close(stream);
+                    }
                     return Ok(());
                 }
-                Ok(Err(err)) => {
-                    if !client_gone(&err) {
-                        request.answer_failure();
-                    }
-                    return Err(err);
-                }
-                Err(payload) => {
-                    request.answer_failure();
-                    // The server catches it again and reports it through handle_error.
-                    panic::resume_unwind(payload);
-                }
-            }
-            let keep_alive = request.finish_response()?;
-            if !keep_alive || !request.skip_unread_body()? {
-                if request.body_unread() {
-                    linger_close(stream);
-                }
-                return Ok(());
+                Err(Failed::Error(err)) => return Err(err),
+                // The server catches it again and reports it through handle_error.
+                Err(Failed::Panic(payload)) => panic::resume_unwind(payload),
             }
         }
     }
+}
+
+/// Answers a request whose body cannot be framed (`BodyState::framing`'s refusal); the
+/// connection closes after it.
+pub(crate) fn refuse_body(
+    stream: &mut dyn Exchange,
+    head: Head,
+    (status, message): (u16, String),
+    server_version: &str,
+) -> io::Result<()> {
+    let mut request = HttpRequest::new(stream, head, BodyState::EMPTY, server_version);
+    request.send_error(status, Some(&message))?;
+    request.finish_response().map(drop)
+}
+
+/// What became of a request whose handler ran.
+pub(crate) enum Served {
+    /// The connection can carry another request.
+    KeepAlive,
+    /// The connection ends; `linger`: the client may still be sending a body nobody
+    /// read, so drain it before closing (see `linger_close`).
+    Close { linger: bool },
+}
+
+/// A handler that failed; the client has had its `500` (or `400`/`413`) when it could.
+pub(crate) enum Failed {
+    Error(io::Error),
+    Panic(Box<dyn Any + Send>),
+}
+
+/// Runs the handler on one request, completes the response, logs it, and skips what the
+/// handler left of the body: Python's `handle_one_request`, for every kind of server.
+pub(crate) fn serve_request<H: HttpHandler>(
+    handler: &mut H,
+    mut request: HttpRequest<'_>,
+) -> Result<Served, Failed> {
+    let handled = panic::catch_unwind(AssertUnwindSafe(|| handler.handle(&mut request)));
+    match handled {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) if request.body_refused() => {
+            // The client's fault, not the handler's: 400 or 413, then close.
+            log::debug!("{}: {err}", request.client_address());
+            request.answer_failure();
+            return Ok(Served::Close { linger: true });
+        }
+        Ok(Err(err)) => {
+            if !client_gone(&err) {
+                request.answer_failure();
+            }
+            return Err(Failed::Error(err));
+        }
+        Err(payload) => {
+            request.answer_failure();
+            return Err(Failed::Panic(payload));
+        }
+    }
+    let keep_alive = request.finish_response().map_err(Failed::Error)?;
+    if keep_alive && request.skip_unread_body().map_err(Failed::Error)? {
+        return Ok(Served::KeepAlive);
+    }
+    Ok(Served::Close {
+        linger: request.body_unread(),
+    })
 }
 
 impl std::fmt::Debug for HttpConnection {

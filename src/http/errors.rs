@@ -1,13 +1,11 @@
 //! Error responses: Python's `send_error` page, and the answer to a request refused
 //! before any handler saw it (too long, malformed, an unsupported version).
 
-use std::io::Write;
-
+use super::exchange::Exchange;
 use super::head::Reject;
 use super::log::{log_error, log_request};
 use super::status::{explanation, status_phrase};
 use super::text::{escape_html, push_field, status_head};
-use crate::StreamRequest;
 
 /// Python's `error_content_type`.
 pub(crate) const ERROR_CONTENT_TYPE: &str = "text/html;charset=utf-8";
@@ -40,8 +38,8 @@ pub(crate) fn has_page(code: u16) -> bool {
 }
 
 /// Answers a request refused before a handler saw it, and logs it as `send_error` does.
-pub(crate) fn answer_reject(stream: &mut StreamRequest, reject: &Reject, server_version: &str) {
-    let client = &stream.client_address;
+pub(crate) fn answer_reject(stream: &mut dyn Exchange, reject: &Reject, server_version: &str) {
+    let client = &stream.client_address().clone();
     log_error(client, reject.status, &reject.message);
     let page = error_page(reject.status, &reject.message);
     log_request(
@@ -62,10 +60,8 @@ pub(crate) fn answer_reject(stream: &mut StreamRequest, reject: &Reject, server_
     push_field(&mut response, "Content-Length", &page.len().to_string());
     response.extend_from_slice(b"\r\n");
     response.extend_from_slice(page.as_bytes());
-    let sent = stream
-        .wfile
-        .write_all(&response)
-        .and_then(|()| stream.wfile.flush());
+    let wfile = stream.wfile();
+    let sent = wfile.write_all(&response).and_then(|()| wfile.flush());
     if let Err(err) = sent {
         log::debug!("{client}: could not send {}: {err}", reject.status);
     }

@@ -7,13 +7,14 @@ use std::io::{self, Read, Write};
 
 use super::body::{Body, BodyState};
 use super::errors::{error_page, has_page, ERROR_CONTENT_TYPE};
+use super::exchange::Exchange;
 use super::head::Head;
 use super::log::{log_error, log_request};
 use super::response::{BodyWriter, Phase, Response};
 use super::status::status_phrase;
 use super::text::misuse;
 use super::{Headers, Version};
-use crate::{Address, Connection, ServerInfo, StreamRequest};
+use crate::{Address, Connection, ServerInfo};
 
 /// One request on a connection, and the response being written to it.
 ///
@@ -24,7 +25,7 @@ use crate::{Address, Connection, ServerInfo, StreamRequest};
 /// [`send_header`](Self::send_header), [`end_headers`](Self::end_headers) and
 /// [`wfile`](Self::wfile), or with [`send_error`](Self::send_error).
 pub struct HttpRequest<'a> {
-    stream: &'a mut StreamRequest,
+    stream: &'a mut dyn Exchange,
     head: Head,
     body: BodyState,
     response: Response,
@@ -33,7 +34,7 @@ pub struct HttpRequest<'a> {
 
 impl<'a> HttpRequest<'a> {
     pub(crate) fn new(
-        stream: &'a mut StreamRequest,
+        stream: &'a mut dyn Exchange,
         head: Head,
         body: BodyState,
         server_version: &'a str,
@@ -81,7 +82,7 @@ impl<'a> HttpRequest<'a> {
 
     /// Who sent the request (Python's `client_address`).
     pub fn client_address(&self) -> &Address {
-        &self.stream.client_address
+        self.stream.client_address()
     }
 
     /// The server the request came to: its address and a shutdown handle.
@@ -89,8 +90,9 @@ impl<'a> HttpRequest<'a> {
         self.stream.server()
     }
 
-    /// The connected socket, for timeouts and socket options.
-    pub fn connection(&self) -> &Connection {
+    /// The connected socket, for timeouts and socket options; `None` on the event loop
+    /// ([`HttpEvents`](super::HttpEvents)), which owns its sockets.
+    pub fn connection(&self) -> Option<&Connection> {
         self.stream.connection()
     }
 
@@ -187,7 +189,7 @@ impl<'a> HttpRequest<'a> {
     /// `Connection: keep-alive` when an HTTP/1.0 client asked to keep it open.
     pub fn end_headers(&mut self) -> io::Result<()> {
         let ends = self.body.ends_connection();
-        self.response.end_headers(&mut self.stream.wfile, ends)
+        self.response.end_headers(self.stream.wfile(), ends)
     }
 
     /// Sends a complete error response (Python's `send_error`): the status line, a
@@ -205,7 +207,7 @@ impl<'a> HttpRequest<'a> {
             ));
         }
         let message = message.unwrap_or_else(|| status_phrase(code));
-        log_error(&self.stream.client_address, code, message);
+        log_error(self.stream.client_address(), code, message);
         self.response.close = true;
         self.send_response(code)?;
         self.send_header("Connection", "close")?;
@@ -227,7 +229,7 @@ impl<'a> HttpRequest<'a> {
     /// dropped, so a `do_head` can run the `do_get` code. Writing more than the
     /// `Content-Length` sent, or before `end_headers`, fails with `InvalidInput`.
     pub fn wfile(&mut self) -> BodyWriter<'_> {
-        self.response.body(&mut self.stream.wfile)
+        self.response.body(self.stream.wfile())
     }
 
     /// Answers with the file at `path` as the whole response, as the file server does:
@@ -271,7 +273,7 @@ impl<'a> HttpRequest<'a> {
     /// Sends `len` bytes of `file`, from its current position, as the body (after
     /// `end_headers`), by `sendfile` on a plain socket.
     pub(crate) fn send_file_body(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
-        self.response.send_file(&mut self.stream.wfile, file, len)
+        self.response.send_file(self.stream.wfile(), file, len)
     }
 
     /// Ends the connection after this response (Python's `close_connection = True`).
@@ -296,7 +298,7 @@ impl<'a> HttpRequest<'a> {
             Phase::Idle => {
                 log::error!(
                     "{}: the handler sent no response to {:?}",
-                    self.stream.client_address,
+                    self.stream.client_address(),
                     self.head.requestline
                 );
                 self.send_error(500, Some("The handler sent no response"))?;
@@ -304,14 +306,14 @@ impl<'a> HttpRequest<'a> {
             Phase::Headers => self.end_headers()?,
             Phase::Body => {}
         }
-        self.response.finish_chunked(&mut self.stream.wfile)?;
+        self.response.finish_chunked(self.stream.wfile())?;
         self.log();
-        self.stream.wfile.flush()?;
+        self.stream.wfile().flush()?;
         if !self.response.framing_intact() {
             if let Some(length) = self.response.content_length() {
                 log::warn!(
                     "{}: response to {:?} declared Content-Length {length} but sent {} bytes; closing",
-                    self.stream.client_address,
+                    self.stream.client_address(),
                     self.head.requestline,
                     self.response.body_written
                 );
@@ -336,7 +338,7 @@ impl<'a> HttpRequest<'a> {
     /// The access log line: the status and the body bytes sent.
     fn log(&self) {
         log_request(
-            &self.stream.client_address,
+            self.stream.client_address(),
             &self.head.requestline,
             self.response.status,
             Some(self.response.body_written),
@@ -360,7 +362,7 @@ impl<'a> HttpRequest<'a> {
 impl std::fmt::Debug for HttpRequest<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpRequest")
-            .field("client_address", &self.stream.client_address)
+            .field("client_address", self.stream.client_address())
             .field("requestline", &self.head.requestline)
             .field("headers", &self.head.headers)
             .field("body_remaining", &self.body.remaining)

@@ -13,11 +13,11 @@
 use std::io::{self, IoSlice, Write};
 
 use super::chunked::ChunkedWriter;
+use super::exchange::FileSink;
 use super::head::Head;
 use super::status::has_no_body;
 use super::text::{check_field_name, check_field_value, misuse, push_field, status_head};
 use super::Version;
-use crate::SocketWriter;
 
 /// Where a response is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +167,7 @@ impl Response {
     /// more of the request body than can be skipped, so the connection must close.
     pub(crate) fn end_headers(
         &mut self,
-        wfile: &mut SocketWriter,
+        wfile: &mut dyn FileSink,
         unread_body_ends_connection: bool,
     ) -> io::Result<()> {
         if self.phase != Phase::Headers {
@@ -211,7 +211,7 @@ impl Response {
     }
 
     /// Writes the last chunk of a chunked body (once; nothing for other bodies).
-    pub(crate) fn finish_chunked(&mut self, wfile: &mut SocketWriter) -> io::Result<()> {
+    pub(crate) fn finish_chunked(&mut self, wfile: &mut dyn FileSink) -> io::Result<()> {
         if self.phase == Phase::Body && self.chunked && !self.chunked_done {
             self.chunked_done = true;
             wfile.write_all(b"0\r\n\r\n")?;
@@ -220,10 +220,10 @@ impl Response {
     }
 
     /// Writes `len` bytes of `file`, from its current position, as (part of) the body:
-    /// by `sendfile` on a plain socket (see `SocketWriter::send_file`).
+    /// by `sendfile` on a plain socket (see `Stream::send_file`).
     pub(crate) fn send_file(
         &mut self,
-        wfile: &mut SocketWriter,
+        wfile: &mut dyn FileSink,
         file: &std::fs::File,
         len: u64,
     ) -> io::Result<()> {
@@ -254,14 +254,14 @@ impl Response {
     }
 
     /// A writer for the body.
-    pub(crate) fn body<'r>(&'r mut self, wfile: &'r mut SocketWriter) -> BodyWriter<'r> {
+    pub(crate) fn body<'r>(&'r mut self, wfile: &'r mut dyn FileSink) -> BodyWriter<'r> {
         BodyWriter { wfile, state: self }
     }
 }
 
 /// Writes the body of a response: [`HttpRequest::wfile`](super::HttpRequest::wfile).
 pub struct BodyWriter<'r> {
-    wfile: &'r mut SocketWriter,
+    wfile: &'r mut dyn FileSink,
     state: &'r mut Response,
 }
 
