@@ -16,7 +16,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use socketserver::http::{FileServer, PoolHttpServer, ThreadingHttpServer};
+use socketserver::event::EventLoopTcpServer;
+use socketserver::http::{FileServer, HttpEvents, PoolHttpServer, ThreadingHttpServer};
+use socketserver::Serve;
 use support::http::{exchange, Client, Response};
 use support::Serving;
 
@@ -50,16 +52,61 @@ impl Site {
         self.dir.path().join("root")
     }
 
-    fn serve(&self) -> (SocketAddr, Arc<ThreadingHttpServer<FileServer>>, Serving) {
+    /// Serves the site in `mode`; the closure counts the server's open connections.
+    fn serve(&self, mode: Mode) -> (SocketAddr, OpenConnections, Serving) {
         let files = FileServer::new(self.root()).expect("FileServer");
-        let server = ThreadingHttpServer::bind("127.0.0.1:0", move || files.clone()).unwrap();
-        let addr = server.local_addr().unwrap();
-        let server = Arc::new(server);
-        let serving = {
-            let server = Arc::clone(&server);
-            Serving::start(server.shutdown_handle(), move || server.serve_forever())
-        };
-        (addr, server, serving)
+        match mode {
+            Mode::Threading => {
+                let server = ThreadingHttpServer::bind("127.0.0.1:0", move || files.clone());
+                start(server.unwrap())
+            }
+            Mode::EventLoop => {
+                let server = EventLoopTcpServer::builder()
+                    .disable_nagle_algorithm(true)
+                    .bind("127.0.0.1:0", move || HttpEvents::new(files.clone()));
+                start(server.unwrap())
+            }
+        }
+    }
+}
+
+/// The two ways to serve HTTP: a thread per connection, and every connection on one
+/// event loop ([`HttpEvents`]). Each test below runs in both.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Threading,
+    EventLoop,
+}
+
+type OpenConnections = Box<dyn Fn() -> usize + Send + Sync>;
+
+fn start<S>(server: S) -> (SocketAddr, OpenConnections, Serving)
+where
+    S: Serve<Addr = SocketAddr> + OpenCount + 'static,
+{
+    let addr = server.local_addr().unwrap();
+    let server = Arc::new(server);
+    let serving = {
+        let server = Arc::clone(&server);
+        Serving::start(server.shutdown_handle(), move || server.serve_forever())
+    };
+    (addr, Box::new(move || server.count()), serving)
+}
+
+/// `open_connections`, which each server type has.
+trait OpenCount {
+    fn count(&self) -> usize;
+}
+
+impl OpenCount for ThreadingHttpServer<FileServer> {
+    fn count(&self) -> usize {
+        self.open_connections()
+    }
+}
+
+impl<H: socketserver::event::EventHandler> OpenCount for EventLoopTcpServer<H> {
+    fn count(&self) -> usize {
+        self.open_connections()
     }
 }
 
@@ -68,10 +115,9 @@ fn get(addr: SocketAddr, path: &str, headers: &str) -> Response {
     exchange(addr, raw.as_bytes())
 }
 
-#[test]
-fn files_get_their_type_length_and_last_modified() {
+fn files_get_their_type_length_and_last_modified(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     let txt = get(addr, "/digits.txt", "");
     assert_eq!(txt.status, 200);
     assert_eq!(txt.text(), "0123456789");
@@ -106,10 +152,9 @@ fn files_get_their_type_length_and_last_modified() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn ranges_in_all_three_forms() {
+fn ranges_in_all_three_forms(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     for (range, body, content_range) in [
         ("bytes=2-5", "2345", "bytes 2-5/10"),
         ("bytes=7-", "789", "bytes 7-9/10"),
@@ -131,10 +176,9 @@ fn ranges_in_all_three_forms() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_range_past_the_end_is_416_and_keeps_the_connection() {
+fn a_range_past_the_end_is_416_and_keeps_the_connection(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     let mut client = Client::connect(addr);
     for range in ["bytes=10-", "bytes=10-20", "bytes=99-", "bytes=-0"] {
         let raw = format!("GET /digits.txt HTTP/1.1\r\nRange: {range}\r\n\r\n");
@@ -149,10 +193,9 @@ fn a_range_past_the_end_is_416_and_keeps_the_connection() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn malformed_ranges_are_ignored() {
+fn malformed_ranges_are_ignored(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     for range in [
         "bytes=5-2",
         "bytes=a-b",
@@ -180,10 +223,9 @@ fn malformed_ranges_are_ignored() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn if_modified_since_at_or_after_the_file_is_304() {
+fn if_modified_since_at_or_after_the_file_is_304(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     let first = get(addr, "/digits.txt", "");
     let last_modified = first.header("Last-Modified").unwrap().to_owned();
     let same = get(
@@ -213,8 +255,7 @@ fn if_modified_since_at_or_after_the_file_is_304() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn listings_escape_names_and_encode_links() {
+fn listings_escape_names_and_encode_links(mode: Mode) {
     let site = Site::new();
     let list = site.root().join("sub");
     for name in ["a&b<c>.txt", "space name.txt", "100%.txt", "quote\"'.txt"] {
@@ -223,7 +264,7 @@ fn listings_escape_names_and_encode_links() {
     fs::create_dir(list.join("Zdir")).unwrap();
     let latin1 = OsStr::from_bytes(b"caf\xe9.txt");
     fs::write(list.join(latin1), "latin-1 name").unwrap();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     let page = get(addr, "/sub/", "");
     assert_eq!(page.status, 200);
     assert_eq!(
@@ -263,10 +304,9 @@ fn listings_escape_names_and_encode_links() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_directory_without_its_slash_is_301_with_the_query_kept() {
+fn a_directory_without_its_slash_is_301_with_the_query_kept(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     let response = get(addr, "/sub?x=1&y=2", "");
     assert_eq!(response.status, 301);
     assert_eq!(response.header("Location"), Some("/sub/?x=1&y=2"));
@@ -274,10 +314,9 @@ fn a_directory_without_its_slash_is_301_with_the_query_kept() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn no_open_redirect_for_double_slash_paths() {
+fn no_open_redirect_for_double_slash_paths(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     for path in [
         "//example.com",
         "///example.com",
@@ -300,10 +339,9 @@ fn no_open_redirect_for_double_slash_paths() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn no_spelling_of_a_path_leaves_the_directory() {
+fn no_spelling_of_a_path_leaves_the_directory(mode: Mode) {
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     for path in [
         "/../secret.txt",
         "/sub/../../secret.txt",
@@ -365,13 +403,12 @@ impl log::Log for Capture {
     fn flush(&self) {}
 }
 
-#[test]
-fn control_characters_in_requests_are_escaped_in_the_log() {
+fn control_characters_in_requests_are_escaped_in_the_log(mode: Mode) {
     static CAPTURE: Capture = Capture;
     let _ = log::set_logger(&CAPTURE);
     log::set_max_level(log::LevelFilter::Info);
     let site = Site::new();
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     // A percent-decoded escape would be harmless; these are raw bytes in the target.
     let forged = b"GET /a\x1b[31m\rFORGED 200 OK HTTP/1.1\r\nConnection: close\r\n\r\n";
     let mut client = Client::connect(addr);
@@ -413,11 +450,10 @@ fn sparse_gib(root: &Path) {
     (&file).write_all(b"start").unwrap();
 }
 
-#[test]
-fn a_1_gib_sparse_file_streams_with_flat_memory() {
+fn a_1_gib_sparse_file_streams_with_flat_memory(mode: Mode) {
     let site = Site::new();
     sparse_gib(&site.root());
-    let (addr, _server, serving) = site.serve();
+    let (addr, _server, serving) = site.serve(mode);
     let before = resident_bytes();
     let mut client = Client::connect(addr);
     client.send(b"GET /sparse.bin HTTP/1.1\r\nConnection: close\r\n\r\n");
@@ -448,11 +484,10 @@ fn a_1_gib_sparse_file_streams_with_flat_memory() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_client_that_leaves_mid_file_costs_nothing_else() {
+fn a_client_that_leaves_mid_file_costs_nothing_else(mode: Mode) {
     let site = Site::new();
     sparse_gib(&site.root());
-    let (addr, server, serving) = site.serve();
+    let (addr, open_connections, serving) = site.serve(mode);
     for _ in 0..3 {
         let mut client = Client::connect(addr);
         client.send(b"GET /sparse.bin HTTP/1.1\r\n\r\n");
@@ -461,9 +496,10 @@ fn a_client_that_leaves_mid_file_costs_nothing_else() {
         // Gone after 1 MiB of the GiB.
     }
     // The server notices (a reset or broken pipe) and ends those connections.
-    assert!(support::wait_until(Duration::from_secs(20), || server
-        .open_connections()
-        == 0));
+    assert!(support::wait_until(
+        Duration::from_secs(20),
+        || open_connections() == 0
+    ));
     assert_eq!(get(addr, "/digits.txt", "").text(), "0123456789");
     serving.stop().unwrap();
 }
@@ -501,3 +537,36 @@ fn a_pool_server_and_an_iterative_one_serve_files_too() {
     assert_eq!(get(addr, "/big.bin", "").body, data);
     serving.stop().unwrap();
 }
+
+/// Each test of a file server, once per [`Mode`].
+macro_rules! in_every_mode {
+    ($($name:ident),* $(,)?) => {
+        mod threading {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Mode::Threading)
+            })*
+        }
+        mod event_loop {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Mode::EventLoop)
+            })*
+        }
+    };
+}
+
+in_every_mode!(
+    files_get_their_type_length_and_last_modified,
+    ranges_in_all_three_forms,
+    a_range_past_the_end_is_416_and_keeps_the_connection,
+    malformed_ranges_are_ignored,
+    if_modified_since_at_or_after_the_file_is_304,
+    listings_escape_names_and_encode_links,
+    a_directory_without_its_slash_is_301_with_the_query_kept,
+    no_open_redirect_for_double_slash_paths,
+    no_spelling_of_a_path_leaves_the_directory,
+    control_characters_in_requests_are_escaped_in_the_log,
+    a_1_gib_sparse_file_streams_with_flat_memory,
+    a_client_that_leaves_mid_file_costs_nothing_else,
+);

@@ -175,6 +175,12 @@ impl<'a> Context<'a> {
         &self.table.shared.shutdown
     }
 
+    /// The server the connection came to: its address and a shutdown handle (what
+    /// [`StreamRequest::server`](crate::StreamRequest::server) is to a blocking handler).
+    pub fn server(&self) -> &std::sync::Arc<crate::ServerInfo> {
+        &self.table.shared.server
+    }
+
     /// Lends this connection's unfinished input line to the default line framing.
     pub(crate) fn take_lines(&mut self) -> LineBuffer {
         std::mem::take(&mut self.table.conns[self.key].lines)

@@ -118,6 +118,7 @@ impl<H: EventHandler> Loop<H> {
             counters,
             shutdown,
             hooks,
+            server: Arc::clone(&shared.context.server),
         });
         let nodelay = shared.context.options.disable_nagle_algorithm;
         let uring = match config.backend {

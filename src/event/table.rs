@@ -41,6 +41,8 @@ pub(crate) struct Shared {
     pub(crate) counters: Arc<Counters>,
     pub(crate) shutdown: ShutdownHandle,
     pub(crate) hooks: Arc<dyn Hooks>,
+    /// The server's address and shutdown handle, as blocking handlers get them.
+    pub(crate) server: Arc<crate::ServerInfo>,
 }
 
 impl Shared {

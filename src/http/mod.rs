@@ -292,6 +292,8 @@ mod body;
 mod chunked;
 mod connection;
 mod errors;
+mod events;
+mod exchange;
 mod files;
 mod handler;
 mod head;
@@ -307,6 +309,7 @@ mod text;
 
 pub use body::Body;
 pub use connection::HttpConnection;
+pub use events::HttpEvents;
 pub use files::FileServer;
 pub use handler::{unsupported_method, HttpHandler};
 pub use headers::Headers;

@@ -1,0 +1,475 @@
+//! [`HttpEvents`]: HTTP on the event loop. An [`EventHandler`] that cuts the loop's input
+//! into requests and answers each with an [`HttpHandler`] (a [`FileServer`](super::FileServer)
+//! too), through the same [`HttpRequest`] as the blocking servers: one implementation of
+//! heads, bodies, responses, errors and logs.
+//!
+//! What differs is where the bytes are. A request is handled once its head and whole body
+//! have arrived (the body is bounded by [`Limits::max_body`]), so the handler never waits
+//! for the client; its response is collected and queued when it returns, and a file body
+//! larger than a small one is queued a piece at a time as the socket takes it, so memory
+//! does not grow with the file.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read, Seek, Write};
+use std::os::unix::fs::FileExt;
+use std::panic;
+use std::sync::{Arc, OnceLock};
+
+use super::body::BodyState;
+use super::chunked::ChunkedReader;
+use super::connection::{client_gone, refuse_body, serve_request, Failed, Served};
+use super::errors::answer_reject;
+use super::exchange::{Exchange, FileSink};
+use super::head::{read_head, Head, ReadHead};
+use super::server::HttpOptions;
+use super::{HttpHandler, HttpRequest, Limits};
+use crate::event::{Context, EventHandler};
+use crate::{Address, Connection, ServerInfo};
+
+/// A file body up to this size is read into the response (one send with the head); a
+/// larger one is queued in pieces of [`FILE_PIECE`].
+const SMALL_FILE: u64 = 64 * 1024;
+/// How much of a large file is read and queued at a time.
+const FILE_PIECE: u64 = 256 * 1024;
+/// How far ahead of its answers a client may pipeline requests while a file is sent.
+const PIPELINED_AHEAD: usize = 256 * 1024;
+
+/// Serves HTTP on an event-loop server: wrap the [`HttpHandler`] of each connection in
+/// it, and `EventLoopTcpServer` is an HTTP server whose every connection is served by one
+/// thread, without a thread (and a context switch) per request.
+///
+/// ```
+/// use socketserver::event::EventLoopTcpServer;
+/// use socketserver::http::{HttpEvents, HttpRequest};
+/// use std::io::{Read, Write};
+///
+/// let hello = |req: &mut HttpRequest<'_>| {
+///     req.send_response(200)?;
+///     req.send_header("Content-Length", 6)?;
+///     req.end_headers()?;
+///     req.wfile().write_all(b"hello\n")
+/// };
+/// let server = EventLoopTcpServer::builder()
+///     .disable_nagle_algorithm(true)
+///     .bind("127.0.0.1:0", move || HttpEvents::new(hello))?;
+/// let addr = server.local_addr()?;
+/// let handle = server.shutdown_handle();
+/// let serving = std::thread::spawn(move || server.run());
+///
+/// let mut client = std::net::TcpStream::connect(addr)?;
+/// client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+/// let mut reply = String::new();
+/// client.read_to_string(&mut reply)?;
+/// assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"));
+/// assert!(reply.ends_with("\r\n\r\nhello\n"));
+///
+/// handle.shutdown();
+/// serving.join().unwrap()?;
+/// # Ok::<(), socketserver::Error>(())
+/// ```
+///
+/// The handler runs on the loop's thread and must not block, as every event handler:
+/// it gets the whole body in memory ([`HttpRequest::body`] never waits), and what it
+/// writes is sent once it returns, so an endless response (an MJPEG stream) belongs on a
+/// threading server. [`HttpRequest::connection`] is `None` here (the loop owns its
+/// sockets). Turn `TCP_NODELAY` on with the builder's `disable_nagle_algorithm(true)`, as
+/// the HTTP servers do by default: a file's pieces would otherwise wait for ACKs.
+pub struct HttpEvents<H> {
+    handler: H,
+    options: Arc<HttpOptions>,
+    /// The client and the server, set when the connection opens.
+    peer: Option<Peer>,
+    /// Input not yet taken by a request.
+    input: Vec<u8>,
+    /// A request whose head has arrived and whose body has not all.
+    waiting: Option<Waiting>,
+    /// Answers not queued yet: a large file being sent, and what follows it.
+    later: VecDeque<Piece>,
+    /// Reused for the pieces of a file.
+    piece: Vec<u8>,
+    /// The connection ends once `later` is out.
+    close_after: bool,
+    /// The client ended its input.
+    eof: bool,
+}
+
+struct Peer {
+    client: Address,
+    server: Arc<ServerInfo>,
+}
+
+struct Waiting {
+    head: Head,
+    body: BodyState,
+    head_len: usize,
+    continued: bool,
+}
+
+impl<H: HttpHandler> HttpEvents<H> {
+    /// Serves each request of the connection with `handler`, with the default
+    /// [`Limits`] and `Server` header.
+    pub fn new(handler: H) -> Self {
+        static DEFAULT: OnceLock<Arc<HttpOptions>> = OnceLock::new();
+        let options = Arc::clone(DEFAULT.get_or_init(Arc::default));
+        HttpEvents {
+            handler,
+            options,
+            peer: None,
+            input: Vec::new(),
+            waiting: None,
+            later: VecDeque::new(),
+            piece: Vec::new(),
+            close_after: false,
+            eof: false,
+        }
+    }
+
+    /// The size limits for requests (what `limits` is on an HTTP server's builder).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        Arc::make_mut(&mut self.options).limits = limits;
+        self
+    }
+
+    /// The `Server` header (what `server_version` is on an HTTP server's builder).
+    pub fn server_version(mut self, version: &str) -> Self {
+        Arc::make_mut(&mut self.options).server_version = version.to_owned();
+        self
+    }
+
+    /// Answers every complete request that has arrived, until one must wait (for its
+    /// body, or for a large file before it to be sent) or the connection ends.
+    fn advance(&mut self, ctx: &mut Context<'_>) -> io::Result<()> {
+        // Lent out for the requests, which borrow it while `self` changes.
+        let Some(peer) = self.peer.take() else {
+            return Ok(());
+        };
+        let advanced = self.answer_arrived(ctx, &peer);
+        self.peer = Some(peer);
+        advanced
+    }
+
+    fn answer_arrived(&mut self, ctx: &mut Context<'_>, peer: &Peer) -> io::Result<()> {
+        let options = Arc::clone(&self.options);
+        let limits = &options.limits;
+        let server_version = options.server_version.as_str();
+        while self.later.is_empty() && !self.close_after && !ctx.is_closing() {
+            let mut exchange = Queued::new(peer, &[]);
+            let Waiting {
+                head,
+                mut body,
+                head_len,
+                continued,
+            } = match self.waiting.take() {
+                Some(waiting) => waiting,
+                None => {
+                    let mut rest = &self.input[..];
+                    let head = match read_head(&mut rest, limits)? {
+                        ReadHead::Request(head) => head,
+                        // Half a head: the rest is still on its way.
+                        ReadHead::Closed => return self.end_if_eof(ctx),
+                        ReadHead::Rejected(reject) => {
+                            answer_reject(&mut exchange, &reject, server_version);
+                            return self.queue_and_close(ctx, exchange.out);
+                        }
+                    };
+                    let head_len = self.input.len() - rest.len();
+                    match BodyState::framing(&head, limits) {
+                        Ok(body) => Waiting {
+                            head,
+                            body,
+                            head_len,
+                            continued: false,
+                        },
+                        Err(refusal) => {
+                            refuse_body(&mut exchange, head, refusal, server_version)?;
+                            return self.queue_and_close(ctx, exchange.out);
+                        }
+                    }
+                }
+            };
+            let arrived = &self.input[head_len..];
+            match body_arrived(&body, arrived, limits) {
+                Arrival::Whole => {}
+                Arrival::Partial if !self.eof => {
+                    if body.continue_pending && !continued {
+                        // The client waits for this before it sends the body.
+                        ctx.send(b"HTTP/1.1 100 Continue\r\n\r\n");
+                    }
+                    self.waiting = Some(Waiting {
+                        head,
+                        body,
+                        head_len,
+                        continued: true,
+                    });
+                    return Ok(());
+                }
+                // The client ended its input inside the body: nothing to answer.
+                Arrival::Partial => return self.end_if_eof(ctx),
+                Arrival::TooLarge => {
+                    let refusal = (413, "Chunked body over the limit".to_owned());
+                    refuse_body(&mut exchange, head, refusal, server_version)?;
+                    return self.queue_and_close(ctx, exchange.out);
+                }
+            }
+            // Here already: nobody waits for a 100 any more.
+            body.continue_pending = false;
+            exchange.input = arrived;
+            let request = HttpRequest::new(&mut exchange, head, body, server_version);
+            let served = serve_request(&mut self.handler, request);
+            let consumed = head_len + (arrived.len() - exchange.input.len());
+            let out = exchange.out;
+            self.input.drain(..consumed);
+            match served {
+                Ok(Served::KeepAlive) => self.queue(ctx, out)?,
+                // The loop closes once the answer is out; unread input is dropped with it.
+                Ok(Served::Close { .. }) => self.queue_and_close(ctx, out)?,
+                Err(Failed::Error(err)) => {
+                    self.queue_and_close(ctx, out)?;
+                    if client_gone(&err) {
+                        log::debug!("{}: client went away: {err}", peer.client);
+                        return Ok(());
+                    }
+                    return Err(err);
+                }
+                Err(Failed::Panic(payload)) => {
+                    // The client has its 500; the loop reports the panic and closes.
+                    self.queue_and_close(ctx, out)?;
+                    panic::resume_unwind(payload);
+                }
+            }
+        }
+        if self.later.is_empty() && self.input.len() > PIPELINED_AHEAD {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the client sent too many requests ahead of the answers",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Queues a request's answer: its bytes now, a large file's pieces as the socket
+    /// takes them.
+    fn queue(&mut self, ctx: &mut Context<'_>, out: Output) -> io::Result<()> {
+        ctx.send(&out.now);
+        self.later.extend(out.later);
+        self.send_later(ctx)
+    }
+
+    fn queue_and_close(&mut self, ctx: &mut Context<'_>, out: Output) -> io::Result<()> {
+        self.close_after = true;
+        self.queue(ctx, out)
+    }
+
+    /// Queues what waits in `later`, a piece of a file at a time, each once the socket
+    /// has taken the last; closes when all is out and the connection is to end.
+    fn send_later(&mut self, ctx: &mut Context<'_>) -> io::Result<()> {
+        while let Some(piece) = self.later.front_mut() {
+            match piece {
+                Piece::Bytes(bytes) => ctx.send(bytes),
+                Piece::File { file, offset, left } => {
+                    if ctx.queued_len() > 0 {
+                        return Ok(()); // on_drained comes back
+                    }
+                    let n = (*left).min(FILE_PIECE) as usize;
+                    self.piece.resize(n, 0);
+                    file.read_exact_at(&mut self.piece, *offset)
+                        .map_err(|err| file_ended(err, *left))?;
+                    ctx.send(&self.piece);
+                    *offset += n as u64;
+                    *left -= n as u64;
+                    if *left > 0 {
+                        return Ok(());
+                    }
+                    self.piece = Vec::new();
+                }
+            }
+            self.later.pop_front();
+        }
+        if self.close_after {
+            ctx.close();
+        }
+        Ok(())
+    }
+
+    /// At end of input with no complete request left: the connection is done.
+    fn end_if_eof(&mut self, ctx: &mut Context<'_>) -> io::Result<()> {
+        if self.eof {
+            self.close_after = true;
+            ctx.close();
+        }
+        Ok(())
+    }
+}
+
+impl<H: HttpHandler> EventHandler for HttpEvents<H> {
+    fn on_connect(&mut self, ctx: &mut Context<'_>) -> io::Result<()> {
+        self.peer = Some(Peer {
+            client: Address::Inet(ctx.peer_addr()),
+            server: Arc::clone(ctx.server()),
+        });
+        Ok(())
+    }
+
+    fn on_data(&mut self, ctx: &mut Context<'_>, data: &[u8]) -> io::Result<()> {
+        self.input.extend_from_slice(data);
+        self.advance(ctx)
+    }
+
+    fn on_eof(&mut self, ctx: &mut Context<'_>) -> io::Result<()> {
+        self.eof = true;
+        self.advance(ctx)?;
+        if self.later.is_empty() && self.waiting.is_none() {
+            self.end_if_eof(ctx)?;
+        }
+        Ok(())
+    }
+
+    fn on_drained(&mut self, ctx: &mut Context<'_>) -> io::Result<()> {
+        self.send_later(ctx)?;
+        self.advance(ctx)
+    }
+}
+
+impl<H> std::fmt::Debug for HttpEvents<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpEvents")
+            .field("input", &self.input.len())
+            .field("waiting", &self.waiting.is_some())
+            .field("later", &self.later.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How much of a request's body is in.
+enum Arrival {
+    Whole,
+    Partial,
+    /// A chunked body whose encoding outgrew any body within the limit.
+    TooLarge,
+}
+
+fn body_arrived(body: &BodyState, arrived: &[u8], limits: &Limits) -> Arrival {
+    if body.chunked.is_none() {
+        return if arrived.len() as u64 >= body.remaining {
+            Arrival::Whole
+        } else {
+            Arrival::Partial
+        };
+    }
+    // Decoded once here to find its end; the handler decodes it again as it reads.
+    let mut decoder = ChunkedReader::new(arrived, limits.max_body);
+    match io::copy(&mut decoder, &mut io::sink()) {
+        Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
+            // Chunk sizes and extensions cost bytes too, but not without bound.
+            let most = limits.max_body.saturating_mul(2).saturating_add(64 * 1024);
+            if arrived.len() as u64 > most {
+                Arrival::TooLarge
+            } else {
+                Arrival::Partial
+            }
+        }
+        // A malformed or oversized body fails the handler's read, which answers it.
+        _ => Arrival::Whole,
+    }
+}
+
+fn file_ended(err: io::Error, left: u64) -> io::Error {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        let message = format!("the file ended with {left} bytes of its body unsent");
+        io::Error::new(io::ErrorKind::UnexpectedEof, message)
+    } else {
+        err
+    }
+}
+
+/// One request's side of the connection: its body's bytes in, its answer out.
+struct Queued<'a> {
+    peer: &'a Peer,
+    input: &'a [u8],
+    out: Output,
+}
+
+impl<'a> Queued<'a> {
+    fn new(peer: &'a Peer, input: &'a [u8]) -> Self {
+        Queued {
+            peer,
+            input,
+            out: Output::default(),
+        }
+    }
+}
+
+impl Exchange for Queued<'_> {
+    fn client_address(&self) -> &Address {
+        &self.peer.client
+    }
+
+    fn server(&self) -> &ServerInfo {
+        &self.peer.server
+    }
+
+    fn connection(&self) -> Option<&Connection> {
+        None
+    }
+
+    fn rfile(&mut self) -> &mut dyn io::BufRead {
+        &mut self.input
+    }
+
+    fn wfile(&mut self) -> &mut dyn FileSink {
+        &mut self.out
+    }
+}
+
+/// A response as it is written: the bytes that can be queued at once, then, from the
+/// first large file on, what must wait for the socket.
+#[derive(Default)]
+struct Output {
+    now: Vec<u8>,
+    later: VecDeque<Piece>,
+}
+
+enum Piece {
+    Bytes(Vec<u8>),
+    File { file: File, offset: u64, left: u64 },
+}
+
+impl Write for Output {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self.later.back_mut() {
+            None => self.now.extend_from_slice(data),
+            Some(Piece::Bytes(bytes)) => bytes.extend_from_slice(data),
+            Some(Piece::File { .. }) => self.later.push_back(Piece::Bytes(data.to_vec())),
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl FileSink for Output {
+    fn send_file(&mut self, file: &File, len: u64) -> io::Result<()> {
+        if len <= SMALL_FILE && self.later.is_empty() {
+            // The length is known: one read, not a second one to see the end.
+            let start = self.now.len();
+            self.now.resize(start + len as usize, 0);
+            let mut reader = file;
+            if let Err(err) = reader.read_exact(&mut self.now[start..]) {
+                self.now.truncate(start);
+                return Err(file_ended(err, len));
+            }
+            return Ok(());
+        }
+        let mut position = file;
+        let offset = position.stream_position()?;
+        self.later.push_back(Piece::File {
+            file: file.try_clone()?,
+            offset,
+            left: len,
+        });
+        Ok(())
+    }
+}
