@@ -8,6 +8,9 @@
 //! byte ranges (gh-86809), no open redirect for `//host` paths (CVE-2021-28861), no
 //! symbolic links out of the directory, and a log line that a request cannot forge with
 //! control characters (gh-100001). Unlike Python it listens on 127.0.0.1 by default.
+//!
+//! `--event-loop` serves every connection from one thread, as nginx does, instead of a
+//! thread per connection (Python's `ThreadingHTTPServer`): faster for many small files.
 
 mod common;
 
@@ -16,7 +19,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
-use socketserver::http::{FileServer, ThreadingHttpServer};
+use socketserver::event::EventLoopTcpServer;
+use socketserver::http::{FileServer, HttpEvents, ThreadingHttpServer};
 use socketserver::Serve;
 
 /// Serves the files of a directory over HTTP (`python -m http.server`).
@@ -43,6 +47,9 @@ struct Args {
     /// Set SO_REUSEPORT before binding, so several instances listen on one port
     #[arg(long)]
     reuse_port: bool,
+    /// Serve every connection from one event-loop thread, instead of a thread each
+    #[arg(long)]
+    event_loop: bool,
     #[command(flatten)]
     stream: common::StreamArgs,
 }
@@ -60,13 +67,21 @@ fn main() {
         },
         reuse_port: args.reuse_port,
     };
-    let builder = args
-        .stream
-        .apply(server_args.configure(ThreadingHttpServer::builder()));
     let addr = SocketAddr::new(args.bind, server_args.endpoint.port);
-    let server = builder
-        .bind(addr, move || files.clone())
-        .unwrap_or_else(|err| common::exit_with(2, err));
+    if args.event_loop {
+        let builder = EventLoopTcpServer::builder().disable_nagle_algorithm(true);
+        let builder = args.stream.apply(server_args.configure(builder));
+        run(builder.bind(addr, move || HttpEvents::new(files.clone())));
+    } else {
+        let builder = args
+            .stream
+            .apply(server_args.configure(ThreadingHttpServer::builder()));
+        run(builder.bind(addr, move || files.clone()));
+    }
+}
+
+fn run(server: socketserver::Result<impl Serve<Addr = SocketAddr>>) {
+    let server = server.unwrap_or_else(|err| common::exit_with(2, err));
     common::announce(Serve::local_addr(&server).unwrap_or_else(|err| common::exit_with(2, err)));
     if let Err(err) = Serve::run(server) {
         common::exit_with(1, err);

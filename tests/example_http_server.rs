@@ -25,13 +25,25 @@ struct Server {
     log: PathBuf,
 }
 
+/// How the example serves: a thread per connection (the default), or `--event-loop`.
+/// Each test below runs in both.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Threading,
+    EventLoop,
+}
+
 impl Server {
-    fn start(dir: &Path, log_dir: &Path, args: &[&str]) -> Server {
+    fn start(mode: Mode, dir: &Path, log_dir: &Path, args: &[&str]) -> Server {
         let log = log_dir.join(format!("stderr-{}.log", args.len()));
         let mut child = Command::new(example_path("http_server"))
             .arg("-d")
             .arg(dir)
             .args(args)
+            .args(match mode {
+                Mode::Threading => &[][..],
+                Mode::EventLoop => &["--event-loop"][..],
+            })
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -151,14 +163,13 @@ fn curl(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-#[test]
-fn curl_gets_files_ranges_and_redirects() {
+fn curl_gets_files_ranges_and_redirects(mode: Mode) {
     if !require("curl") {
         return;
     }
     let site = site();
     let logs = tempfile::tempdir().unwrap();
-    let server = Server::start(site.path(), logs.path(), &["-p", "0"]);
+    let server = Server::start(mode, site.path(), logs.path(), &["-p", "0"]);
     assert_eq!(curl(&[&server.url("/docs/readme.txt")]), "read me\n");
     assert_eq!(
         curl(&["-r", "0-3", &server.url("/docs/readme.txt")]),
@@ -213,14 +224,13 @@ fn curl_gets_files_ranges_and_redirects() {
     server.stop();
 }
 
-#[test]
-fn the_access_log_is_pythons_with_controls_escaped() {
+fn the_access_log_is_pythons_with_controls_escaped(mode: Mode) {
     if !require("curl") {
         return;
     }
     let site = site();
     let logs = tempfile::tempdir().unwrap();
-    let server = Server::start(site.path(), logs.path(), &["0"]);
+    let server = Server::start(mode, site.path(), logs.path(), &["0"]);
     curl(&[&server.url("/docs/readme.txt")]);
     // A request line carrying an escape sequence and a carriage return.
     let mut raw = std::net::TcpStream::connect(server.addr).unwrap();
@@ -261,14 +271,14 @@ fn the_access_log_is_pythons_with_controls_escaped() {
     server.stop();
 }
 
-#[test]
-fn wget_mirrors_the_tree() {
+fn wget_mirrors_the_tree(mode: Mode) {
     if !require("wget") {
         return;
     }
     let site = site();
     let mirror = tempfile::tempdir().unwrap();
     let server = Server::start(
+        mode,
         site.path(),
         mirror.path(),
         &["--port", "0", "-b", "127.0.0.1"],
@@ -309,14 +319,13 @@ fn wget_mirrors_the_tree() {
     server.stop();
 }
 
-#[test]
-fn python_urllib_reads_files_and_listings() {
+fn python_urllib_reads_files_and_listings(mode: Mode) {
     if !require("python3") {
         return;
     }
     let site = site();
     let logs = tempfile::tempdir().unwrap();
-    let server = Server::start(site.path(), logs.path(), &["-p", "0"]);
+    let server = Server::start(mode, site.path(), logs.path(), &["-p", "0"]);
     let script = format!(
         "import urllib.request, urllib.error\n\
          base = 'http://{}'\n\
@@ -346,8 +355,7 @@ fn python_urllib_reads_files_and_listings() {
 }
 
 #[cfg(feature = "tls")]
-#[test]
-fn tls_serves_the_same_files() {
+fn tls_serves_the_same_files(mode: Mode) {
     if !require("curl") {
         return;
     }
@@ -359,6 +367,7 @@ fn tls_serves_the_same_files() {
     let logs = tempfile::tempdir().unwrap();
     let data = fs::read(site.path().join("docs/data.bin")).unwrap();
     let tls = Server::start(
+        mode,
         site.path(),
         logs.path(),
         &["0", "--tls-cert", &cert, "--tls-key", &key],
@@ -374,15 +383,19 @@ fn tls_serves_the_same_files() {
     tls.stop();
 }
 
-#[test]
-fn the_proxy_protocol_serves_the_same_files_and_logs_the_client() {
+fn the_proxy_protocol_serves_the_same_files_and_logs_the_client(mode: Mode) {
     if !require("curl") {
         return;
     }
     let site = site();
     let logs = tempfile::tempdir().unwrap();
     let data = fs::read(site.path().join("docs/data.bin")).unwrap();
-    let proxied = Server::start(site.path(), logs.path(), &["--proxy-protocol", "-p", "0"]);
+    let proxied = Server::start(
+        mode,
+        site.path(),
+        logs.path(),
+        &["--proxy-protocol", "-p", "0"],
+    );
     let out = logs.path().join("proxied.bin");
     let out_arg = out.display().to_string();
     curl(&[
@@ -405,8 +418,7 @@ fn the_proxy_protocol_serves_the_same_files_and_logs_the_client() {
     proxied.stop();
 }
 
-#[test]
-fn chromium_shows_the_page_with_its_css_and_image() {
+fn chromium_shows_the_page_with_its_css_and_image(mode: Mode) {
     let Some(chromium) = find_program("chromium").or_else(|| find_program("chromium-browser"))
     else {
         support::skip("chromium not found (run .ci/install-tools.sh)");
@@ -414,7 +426,7 @@ fn chromium_shows_the_page_with_its_css_and_image() {
     };
     let site = site();
     let work = tempfile::tempdir().unwrap();
-    let server = Server::start(site.path(), work.path(), &["-p", "0"]);
+    let server = Server::start(mode, site.path(), work.path(), &["-p", "0"]);
     let shot = work.path().join("page.png");
     let chromium_log = work.path().join("chromium.log");
     let mut child = Command::new(chromium)
@@ -475,3 +487,31 @@ fn chromium_shows_the_page_with_its_css_and_image() {
     }
     server.stop();
 }
+
+/// Each test of the example, once per [`Mode`].
+macro_rules! in_every_mode {
+    ($($name:ident),* $(,)?) => {
+        mod threading {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Mode::Threading)
+            })*
+        }
+        mod event_loop {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Mode::EventLoop)
+            })*
+        }
+    };
+}
+
+in_every_mode!(
+    curl_gets_files_ranges_and_redirects,
+    the_access_log_is_pythons_with_controls_escaped,
+    wget_mirrors_the_tree,
+    python_urllib_reads_files_and_listings,
+    tls_serves_the_same_files,
+    the_proxy_protocol_serves_the_same_files_and_logs_the_client,
+    chromium_shows_the_page_with_its_css_and_image,
+);
