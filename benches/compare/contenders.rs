@@ -256,6 +256,14 @@ fn current() -> Vec<Contender> {
             InBinary(servers::files::socketserver_files),
             FILES,
         ),
+        c(
+            "ss-files-loop",
+            "socketserver EventLoopTcpServer + HttpEvents(FileServer)",
+            Crate,
+            None,
+            InBinary(servers::files::socketserver_files_event_loop),
+            FILES,
+        ),
         // The hand-written twins.
         c(
             "std-iterative",

@@ -8,7 +8,8 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
-use socketserver::http::{FileServer, ThreadingHttpServer};
+use socketserver::event::EventLoopTcpServer;
+use socketserver::http::{FileServer, HttpEvents, ThreadingHttpServer};
 
 use super::announce;
 
@@ -34,6 +35,27 @@ pub fn dir() -> io::Result<PathBuf> {
 /// `FileServer` on a `ThreadingHttpServer`, its access log (the library's `log` lines)
 /// appended to `access-socketserver.log`, one write per line as nginx and Python do.
 pub fn socketserver_files() -> io::Result<()> {
+    let files = FileServer::new(files_with_log()?)?;
+    let server = ThreadingHttpServer::bind("127.0.0.1:0", move || files.clone())
+        .map_err(io::Error::other)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(io::Error::other)
+}
+
+/// `FileServer` on the event loop (`HttpEvents`), with the same access log: every
+/// connection served by one thread, as nginx serves them.
+pub fn socketserver_files_event_loop() -> io::Result<()> {
+    let files = FileServer::new(files_with_log()?)?;
+    let server = EventLoopTcpServer::builder()
+        .disable_nagle_algorithm(true)
+        .bind("127.0.0.1:0", move || HttpEvents::new(files.clone()))
+        .map_err(io::Error::other)?;
+    announce(server.local_addr()?);
+    server.serve_forever().map_err(io::Error::other)
+}
+
+/// Installs the access log and returns the directory to serve.
+fn files_with_log() -> io::Result<PathBuf> {
     let dir = dir()?;
     let log = fs::OpenOptions::new()
         .create(true)
@@ -41,11 +63,7 @@ pub fn socketserver_files() -> io::Result<()> {
         .open(dir.join("access-socketserver.log"))?;
     log::set_boxed_logger(Box::new(AppendLog(log))).map_err(io::Error::other)?;
     log::set_max_level(log::LevelFilter::Info);
-    let files = FileServer::new(dir.join("root"))?;
-    let server = ThreadingHttpServer::bind("127.0.0.1:0", move || files.clone())
-        .map_err(io::Error::other)?;
-    announce(server.local_addr()?);
-    server.serve_forever().map_err(io::Error::other)
+    Ok(dir.join("root"))
 }
 
 /// The access log as nginx writes its own: each line one `write(2)` to a file opened
