@@ -181,6 +181,13 @@ impl<'a> Context<'a> {
         &self.table.shared.server
     }
 
+    /// Reports `err` for this connection through the server's `handle_error`, as a failed
+    /// callback is, without closing it: for a layer (HTTP) that answers the client first.
+    #[cfg(feature = "http")]
+    pub(crate) fn report(&self, err: &crate::Error) {
+        self.table.shared.report(self.peer_addr(), err);
+    }
+
     /// Lends this connection's unfinished input line to the default line framing.
     pub(crate) fn take_lines(&mut self) -> LineBuffer {
         std::mem::take(&mut self.table.conns[self.key].lines)

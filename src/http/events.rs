@@ -13,7 +13,6 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::os::unix::fs::FileExt;
-use std::panic;
 use std::sync::{Arc, OnceLock};
 
 use super::body::BodyState;
@@ -25,7 +24,8 @@ use super::head::{read_head, Head, ReadHead};
 use super::server::HttpOptions;
 use super::{HttpHandler, HttpRequest, Limits};
 use crate::event::{Context, EventHandler};
-use crate::{Address, Connection, ServerInfo};
+use crate::handler::panic_message;
+use crate::{Address, Connection, Error, ServerInfo};
 
 /// A file body up to this size is read into the response (one send with the head); a
 /// larger one is queued in pieces of [`FILE_PIECE`].
@@ -224,22 +224,27 @@ impl<H: HttpHandler> HttpEvents<H> {
                 Ok(Served::KeepAlive) => self.queue(ctx, out)?,
                 // The loop closes once the answer is out; unread input is dropped with it.
                 Ok(Served::Close { .. }) => self.queue_and_close(ctx, out)?,
+                // The client has its 500 (when nothing was sent yet), then the connection
+                // closes and the failure is reported, as the blocking servers do.
                 Err(Failed::Error(err)) => {
                     self.queue_and_close(ctx, out)?;
                     if client_gone(&err) {
                         log::debug!("{}: client went away: {err}", peer.client);
-                        return Ok(());
+                    } else {
+                        ctx.report(&Error::Io(err));
                     }
-                    return Err(err);
+                    return Ok(());
                 }
                 Err(Failed::Panic(payload)) => {
-                    // The client has its 500; the loop reports the panic and closes.
                     self.queue_and_close(ctx, out)?;
-                    panic::resume_unwind(payload);
+                    ctx.report(&Error::HandlerPanicked(panic_message(payload.as_ref())));
+                    return Ok(());
                 }
             }
         }
-        if self.later.is_empty() && self.input.len() > PIPELINED_AHEAD {
+        // Requests that wait behind a file being sent are read ahead of their answers; past
+        // a bound, the client is pushing more than it reads.
+        if !self.later.is_empty() && self.input.len() > PIPELINED_AHEAD {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "the client sent too many requests ahead of the answers",
