@@ -16,11 +16,11 @@ use std::fs;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use socketserver::http::{FileServer, HttpRequest, ThreadingHttpServer};
+use socketserver::http::{FileServer, HttpRequest};
 use support::http::{Client, Response};
+use support::http_app::{serve_in, Mode};
 use support::Serving;
 
 const DATA: &[u8] = b"We are the knights who say Ni!";
@@ -31,29 +31,21 @@ struct Simple {
     base_url: String,
     addr: SocketAddr,
     serving: Option<Serving>,
-    _server: Arc<ThreadingHttpServer<FileServer>>,
 }
 
 impl Simple {
-    fn set_up() -> Simple {
+    fn set_up(mode: Mode) -> Simple {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("tmpdir");
         fs::create_dir(&sub).unwrap();
         fs::write(sub.join("test"), DATA).unwrap();
         let files = FileServer::new(dir.path()).unwrap();
-        let server =
-            Arc::new(ThreadingHttpServer::bind("127.0.0.1:0", move || files.clone()).unwrap());
-        let addr = server.local_addr().unwrap();
-        let serving = {
-            let server = Arc::clone(&server);
-            Serving::start(server.shutdown_handle(), move || server.serve_forever())
-        };
+        let (addr, serving) = serve_in(mode, move || files.clone());
         Simple {
             dir,
             base_url: "/tmpdir".into(),
             addr,
             serving: Some(serving),
-            _server: server,
         }
     }
 
@@ -85,9 +77,8 @@ impl Drop for Simple {
     }
 }
 
-#[test]
-fn simple_http_server_test_case_test_get() {
-    let t = Simple::set_up();
+fn simple_http_server_test_case_test_get(mode: Mode) {
+    let t = Simple::set_up(mode);
     let base = &t.base_url;
     let response = t.get(&format!("{base}/test"));
     assert_eq!((response.status, &response.body[..]), (200, DATA));
@@ -110,10 +101,9 @@ fn simple_http_server_test_case_test_get() {
     assert_eq!((response.status, &response.body[..]), (200, &index[..]));
 }
 
-#[test]
-fn simple_http_server_test_case_test_get_dir_redirect_location_domain_injection_bug() {
+fn simple_http_server_test_case_test_get_dir_redirect_location_domain_injection_bug(mode: Mode) {
     // CVE-2021-28861: //python.org/... must not redirect to python.org.
-    let t = Simple::set_up();
+    let t = Simple::set_up(mode);
     fs::create_dir(t.dir.path().join("existing_directory")).unwrap();
     let attack_url = "//python.org/..%2f..%2f..%2f..%2f..%2f../%0a%0d/../tmp/existing_directory";
     let expected_location = format!("{attack_url}/");
@@ -131,9 +121,8 @@ fn simple_http_server_test_case_test_get_dir_redirect_location_domain_injection_
     assert_eq!(response.header("Location"), Some("/existing_directory/"));
 }
 
-#[test]
-fn simple_http_server_test_case_test_head() {
-    let t = Simple::set_up();
+fn simple_http_server_test_case_test_head(mode: Mode) {
+    let t = Simple::set_up(mode);
     let response = t.request("HEAD", &format!("{}/test", t.base_url), "");
     assert_eq!(response.status, 200);
     assert_eq!(
@@ -146,12 +135,11 @@ fn simple_http_server_test_case_test_head() {
     );
 }
 
-#[test]
-fn simple_http_server_test_case_test_browser_cache() {
+fn simple_http_server_test_case_test_browser_cache(mode: Mode) {
     // Check that when a request to /test is sent with the request header
     // If-Modified-Since set to date of last modification, the server returns
     // status code 304, not 200.
-    let t = Simple::set_up();
+    let t = Simple::set_up(mode);
     let url = format!("{}/test", t.base_url);
     let last_modified = t.get(&url).header("Last-Modified").unwrap().to_owned();
     let response = t.request(
@@ -163,39 +151,35 @@ fn simple_http_server_test_case_test_browser_cache() {
     assert!(response.body.is_empty());
 }
 
-#[test]
-fn simple_http_server_test_case_test_browser_cache_file_changed() {
+fn simple_http_server_test_case_test_browser_cache_file_changed(mode: Mode) {
     // With If-Modified-Since earlier than the last modification, the file is sent.
-    let t = Simple::set_up();
+    let t = Simple::set_up(mode);
     let old = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(3600));
     let url = format!("{}/test", t.base_url);
     let response = t.request("GET", &url, &format!("If-Modified-Since: {old}\r\n"));
     assert_eq!((response.status, &response.body[..]), (200, DATA));
 }
 
-#[test]
-fn simple_http_server_test_case_test_browser_cache_with_if_none_match_header() {
+fn simple_http_server_test_case_test_browser_cache_with_if_none_match_header(mode: Mode) {
     // If-Modified-Since is ignored when If-None-Match is present.
-    let t = Simple::set_up();
+    let t = Simple::set_up(mode);
     let url = format!("{}/test", t.base_url);
     let last_modified = t.get(&url).header("Last-Modified").unwrap().to_owned();
     let headers = format!("If-Modified-Since: {last_modified}\r\nIf-None-Match: abc\r\n");
     assert_eq!(t.request("GET", &url, &headers).status, 200);
 }
 
-#[test]
-fn simple_http_server_test_case_test_invalid_requests() {
-    let t = Simple::set_up();
+fn simple_http_server_test_case_test_invalid_requests(mode: Mode) {
+    let t = Simple::set_up(mode);
     assert_eq!(t.request("FOO", "/", "").status, 501);
     // Methods are case-sensitive.
     assert_eq!(t.request("custom", "/", "").status, 501);
     assert_eq!(t.request("GETs", "/", "").status, 501);
 }
 
-#[test]
-fn simple_http_server_test_case_test_last_modified() {
+fn simple_http_server_test_case_test_last_modified(mode: Mode) {
     // Last-Modified is the file's modification time.
-    let t = Simple::set_up();
+    let t = Simple::set_up(mode);
     let mtime = fs::metadata(t.dir.path().join("tmpdir/test"))
         .unwrap()
         .modified()
@@ -207,12 +191,11 @@ fn simple_http_server_test_case_test_last_modified() {
     );
 }
 
-#[test]
-fn simple_http_server_test_case_test_path_without_leading_slash() {
+fn simple_http_server_test_case_test_path_without_leading_slash(mode: Mode) {
     // Python serves "tmpdir/test" as if it were "/tmpdir/test". A request target
     // without a leading "/" is not origin-form (RFC 9112 §3.2): here it is 400, never a
     // file from somewhere else.
-    let t = Simple::set_up();
+    let t = Simple::set_up(mode);
     for uri in [
         "tmpdir/test",
         "tmpdir/test/",
@@ -228,9 +211,8 @@ fn simple_http_server_test_case_test_path_without_leading_slash() {
     }
 }
 
-#[test]
-fn simple_http_server_test_case_test_html_escape_filename() {
-    let t = Simple::set_up();
+fn simple_http_server_test_case_test_html_escape_filename(mode: Mode) {
+    let t = Simple::set_up(mode);
     let filename = "<test&>.txt";
     fs::write(t.dir.path().join("tmpdir").join(filename), "").unwrap();
     let response = t.get(&format!("{}/", t.base_url));
@@ -240,9 +222,8 @@ fn simple_http_server_test_case_test_html_escape_filename() {
     assert!(response.text().contains(">&lt;test&amp;&gt;.txt<"));
 }
 
-#[test]
-fn simple_http_server_test_case_test_undecodable_filename() {
-    let t = Simple::set_up();
+fn simple_http_server_test_case_test_undecodable_filename(mode: Mode) {
+    let t = Simple::set_up(mode);
     let name = OsStr::from_bytes(b"@test_\xe7w\xf0.txt");
     fs::write(t.dir.path().join("tmpdir").join(name), b"\xe7w\xf0").unwrap();
     let response = t.get(&format!("{}/", t.base_url));
@@ -254,10 +235,9 @@ fn simple_http_server_test_case_test_undecodable_filename() {
     assert_eq!((file.status, &file.body[..]), (200, &b"\xe7w\xf0"[..]));
 }
 
-#[test]
-fn simple_http_server_test_case_test_undecodable_parameter() {
+fn simple_http_server_test_case_test_undecodable_parameter(mode: Mode) {
     // sanity check using a valid parameter
-    let t = Simple::set_up();
+    let t = Simple::set_up(mode);
     let response = t.get(&format!("{}/?x=123abc", t.base_url));
     assert_eq!(response.status, 200);
     assert!(response.text().contains("/tmpdir/"));
@@ -298,11 +278,8 @@ fn base_handler(req: &mut HttpRequest<'_>) -> io::Result<()> {
     }
 }
 
-fn serve_base() -> (SocketAddr, Serving) {
-    let server = ThreadingHttpServer::bind("127.0.0.1:0", || base_handler).expect("bind");
-    let addr = server.local_addr().unwrap();
-    let handle = server.shutdown_handle();
-    (addr, Serving::start(handle, move || server.serve_forever()))
+fn serve_base(mode: Mode) -> (SocketAddr, Serving) {
+    serve_in(mode, || base_handler)
 }
 
 fn raw(addr: SocketAddr, request: &[u8]) -> Response {
@@ -311,67 +288,58 @@ fn raw(addr: SocketAddr, request: &[u8]) -> Response {
     client.response()
 }
 
-#[test]
-fn base_http_server_test_case_test_command() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_command(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 501);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_version_bogus() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_version_bogus(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b"GET / FUBAR\r\n\r\n").status, 400);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_version_digits() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_version_digits(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b"GET / HTTP/9.9.9\r\n\r\n").status, 400);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_version_invalid() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_version_invalid(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b"GET / HTTP/9.9\r\n\r\n").status, 505);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_send_blank() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_send_blank(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b" \r\n\r\n").status, 400);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_header_close() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_header_close(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     let response = raw(addr, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
     assert_eq!(response.status, 501);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_head_keep_alive() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_head_keep_alive(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     let response = raw(addr, b"GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n");
     assert_eq!(response.status, 501);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_handler() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_handler(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b"TEST / HTTP/1.1\r\n\r\n").status, 204);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_return_header_keep_alive() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_return_header_keep_alive(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     let mut client = Client::connect(addr);
     let keep = client.request(b"KEEP / HTTP/1.1\r\n\r\n");
     assert_eq!(keep.header("Connection"), Some("keep-alive"));
@@ -379,23 +347,20 @@ fn base_http_server_test_case_test_return_header_keep_alive() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_internal_key_error() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_internal_key_error(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b"KEYERROR / HTTP/1.1\r\n\r\n").status, 999);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_return_custom_status() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_return_custom_status(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     assert_eq!(raw(addr, b"CUSTOM / HTTP/1.1\r\n\r\n").status, 999);
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_return_explain_error() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_return_explain_error(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     let response = raw(addr, b"EXPLAINERROR / HTTP/1.1\r\n\r\n");
     assert_eq!(response.status, 999);
     let length: usize = response.header("Content-Length").unwrap().parse().unwrap();
@@ -404,9 +369,8 @@ fn base_http_server_test_case_test_return_explain_error() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_latin1_header() {
-    let (addr, serving) = serve_base();
+fn base_http_server_test_case_test_latin1_header(mode: Mode) {
+    let (addr, serving) = serve_base(mode);
     let mut request = b"LATINONEHEADER / HTTP/1.1\r\nX-Special-Incoming: ".to_vec();
     // http.client sends header values in ISO-8859-1, as the server reads them.
     request.extend_from_slice(b"\xc4rger mit Unicode");
@@ -418,10 +382,9 @@ fn base_http_server_test_case_test_latin1_header() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_server_test_case_test_error_content_length() {
+fn base_http_server_test_case_test_error_content_length(mode: Mode) {
     // Issue #16088: standard error responses should have a content-length.
-    let (addr, serving) = serve_base();
+    let (addr, serving) = serve_base(mode);
     let response = raw(addr, b"NOTFOUND / HTTP/1.1\r\n\r\n");
     assert_eq!(response.status, 404);
     let length: usize = response.header("Content-Length").unwrap().parse().unwrap();
@@ -438,11 +401,8 @@ fn data_handler(req: &mut HttpRequest<'_>) -> io::Result<()> {
     req.wfile().write_all(b"<html><body>Data</body></html>\r\n")
 }
 
-fn serve_data() -> (SocketAddr, Serving) {
-    let server = ThreadingHttpServer::bind("127.0.0.1:0", || data_handler).expect("bind");
-    let addr = server.local_addr().unwrap();
-    let handle = server.shutdown_handle();
-    (addr, Serving::start(handle, move || server.serve_forever()))
+fn serve_data(mode: Mode) -> (SocketAddr, Serving) {
+    serve_in(mode, || data_handler)
 }
 
 fn expected_headers(response: &Response) {
@@ -456,9 +416,8 @@ fn expected_headers(response: &Response) {
     }
 }
 
-#[test]
-fn base_http_request_handler_test_case_test_http_1_1() {
-    let (addr, serving) = serve_data();
+fn base_http_request_handler_test_case_test_http_1_1(mode: Mode) {
+    let (addr, serving) = serve_data(mode);
     let response = raw(addr, b"GET / HTTP/1.1\r\n\r\n");
     assert_eq!(response.status, 200);
     expected_headers(&response);
@@ -468,9 +427,8 @@ fn base_http_request_handler_test_case_test_http_1_1() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_request_handler_test_case_test_http_1_0() {
-    let (addr, serving) = serve_data();
+fn base_http_request_handler_test_case_test_http_1_0(mode: Mode) {
+    let (addr, serving) = serve_data(mode);
     let response = raw(addr, b"GET / HTTP/1.0\r\n\r\n");
     assert_eq!(response.status, 200);
     expected_headers(&response);
@@ -478,9 +436,8 @@ fn base_http_request_handler_test_case_test_http_1_0() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_request_handler_test_case_test_with_continue_1_0() {
-    let (addr, serving) = serve_data();
+fn base_http_request_handler_test_case_test_with_continue_1_0(mode: Mode) {
+    let (addr, serving) = serve_data(mode);
     let response = raw(addr, b"GET / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n");
     assert_eq!(response.status, 200);
     expected_headers(&response);
@@ -488,14 +445,46 @@ fn base_http_request_handler_test_case_test_with_continue_1_0() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn base_http_request_handler_test_case_test_with_continue_1_1() {
+fn base_http_request_handler_test_case_test_with_continue_1_1(mode: Mode) {
     // Python answers 100 Continue before the handler runs; with no body to wait for,
     // this sends no interim response and answers at once.
-    let (addr, serving) = serve_data();
+    let (addr, serving) = serve_data(mode);
     let response = raw(addr, b"GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n");
     assert_eq!(response.status, 200);
     expected_headers(&response);
     assert_eq!(response.text(), "<html><body>Data</body></html>\r\n");
     serving.stop().unwrap();
 }
+
+in_every_mode!(
+    simple_http_server_test_case_test_get,
+    simple_http_server_test_case_test_get_dir_redirect_location_domain_injection_bug,
+    simple_http_server_test_case_test_head,
+    simple_http_server_test_case_test_browser_cache,
+    simple_http_server_test_case_test_browser_cache_file_changed,
+    simple_http_server_test_case_test_browser_cache_with_if_none_match_header,
+    simple_http_server_test_case_test_invalid_requests,
+    simple_http_server_test_case_test_last_modified,
+    simple_http_server_test_case_test_path_without_leading_slash,
+    simple_http_server_test_case_test_html_escape_filename,
+    simple_http_server_test_case_test_undecodable_filename,
+    simple_http_server_test_case_test_undecodable_parameter,
+    base_http_server_test_case_test_command,
+    base_http_server_test_case_test_version_bogus,
+    base_http_server_test_case_test_version_digits,
+    base_http_server_test_case_test_version_invalid,
+    base_http_server_test_case_test_send_blank,
+    base_http_server_test_case_test_header_close,
+    base_http_server_test_case_test_head_keep_alive,
+    base_http_server_test_case_test_handler,
+    base_http_server_test_case_test_return_header_keep_alive,
+    base_http_server_test_case_test_internal_key_error,
+    base_http_server_test_case_test_return_custom_status,
+    base_http_server_test_case_test_return_explain_error,
+    base_http_server_test_case_test_latin1_header,
+    base_http_server_test_case_test_error_content_length,
+    base_http_request_handler_test_case_test_http_1_1,
+    base_http_request_handler_test_case_test_http_1_0,
+    base_http_request_handler_test_case_test_with_continue_1_0,
+    base_http_request_handler_test_case_test_with_continue_1_1,
+);

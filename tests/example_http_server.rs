@@ -488,29 +488,12 @@ fn chromium_shows_the_page_with_its_css_and_image(mode: Mode) {
     server.stop();
 }
 
-/// Each test of the example, once per [`Mode`].
-macro_rules! in_every_mode {
-    ($($name:ident),* $(,)?) => {
-        mod threading {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Mode::Threading)
-            })*
-        }
-        mod event_loop {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Mode::EventLoop)
-            })*
-        }
-    };
-}
-
 in_every_mode!(
     curl_gets_files_ranges_and_redirects,
     the_access_log_is_pythons_with_controls_escaped,
     wget_mirrors_the_tree,
     python_urllib_reads_files_and_listings,
+    #[cfg(feature = "tls")]
     tls_serves_the_same_files,
     the_proxy_protocol_serves_the_same_files_and_logs_the_client,
     chromium_shows_the_page_with_its_css_and_image,

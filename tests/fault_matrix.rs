@@ -4,15 +4,15 @@
 //! forks), descriptor exhaustion in `tests/emfile_recovery.rs` (it lowers `RLIMIT_NOFILE`
 //! in child processes), and SIGTERM runs the examples, which are processes of their own.
 //!
-//! | fault \ server | iterative `TcpServer` | `Threading` | `Pool` | `Forking` | event loop | HTTP (`ThreadingHttpServer`) |
+//! | fault \ server | iterative `TcpServer` | `Threading` | `Pool` | `Forking` | event loop | HTTP (`ThreadingHttpServer`, and `HttpEvents` on the event loop) |
 //! | --- | --- | --- | --- | --- | --- | --- |
-//! | reset mid-request | `iterative_reset_mid_request` | `threading_reset_mid_request` | `pool_reset_mid_request` | `forking_reset_mid_request` [F] | `event_loop_reset_mid_request` | `http_server::reset_mid_request` |
-//! | reset mid-reply | `iterative_reset_mid_reply` | `threading_reset_mid_reply` | `pool_reset_mid_reply` | `forking_reset_mid_reply` [F] | `event_loop_reset_mid_reply`, also `event_loop_cleans_up_reset_connections` | `http_server::reset_mid_reply` |
-//! | half-close (the replies still arrive) | `iterative_half_close` | `threading_half_close` | `pool_half_close` | `forking_half_close` [F] | `event_loop_half_close` | `http_server::half_close` |
-//! | slowloris (a byte a second; another client served meanwhile) | `iterative_slowloris_is_cut_by_the_connection_timeout` (one client at a time: the timeout is its defence) | `threading_slowloris` | `pool_slowloris` | `forking_slowloris` [F] | `event_loop_slowloris` | `http_server::slowloris` |
-//! | a 16 MiB line without a newline (memory bounded) | `iterative_16_mib_line` (streamed back, RSS) | `threading_16_mib_line` | `pool_16_mib_line` | `forking_16_mib_line` [F] (the child's RSS) | `event_loop_16_mib_line_is_refused_at_max_line_length` | `http_server::request_line_of_16_mib_is_414` |
-//! | bytes that are not UTF-8 (byte-exact echo) | `iterative_not_utf8` | `threading_not_utf8` | `pool_not_utf8` | `forking_not_utf8` [F] | `event_loop_not_utf8` | `http_server::not_utf8_body_and_path` |
-//! | a handler panic storm (300 panics reported, serving on) | `iterative_panic_storm` | `threading_panic_storm` | `pool_panic_storm`, also `pool_survives_panicking_handlers` | `forking_panic_storm` [F] | `event_loop_panic_storm`, also `event_loop_survives_handler_panics` | `http_server::panic_storm` |
+//! | reset mid-request | `iterative_reset_mid_request` | `threading_reset_mid_request` | `pool_reset_mid_request` | `forking_reset_mid_request` [F] | `event_loop_reset_mid_request` | `http_server::{threading,event_loop}::reset_mid_request` |
+//! | reset mid-reply | `iterative_reset_mid_reply` | `threading_reset_mid_reply` | `pool_reset_mid_reply` | `forking_reset_mid_reply` [F] | `event_loop_reset_mid_reply`, also `event_loop_cleans_up_reset_connections` | `http_server::{threading,event_loop}::reset_mid_reply` |
+//! | half-close (the replies still arrive) | `iterative_half_close` | `threading_half_close` | `pool_half_close` | `forking_half_close` [F] | `event_loop_half_close` | `http_server::{threading,event_loop}::half_close` |
+//! | slowloris (a byte a second; another client served meanwhile) | `iterative_slowloris_is_cut_by_the_connection_timeout` (one client at a time: the timeout is its defence) | `threading_slowloris` | `pool_slowloris` | `forking_slowloris` [F] | `event_loop_slowloris` | `http_server::{threading,event_loop}::slowloris` |
+//! | a 16 MiB line without a newline (memory bounded) | `iterative_16_mib_line` (streamed back, RSS) | `threading_16_mib_line` | `pool_16_mib_line` | `forking_16_mib_line` [F] (the child's RSS) | `event_loop_16_mib_line_is_refused_at_max_line_length` | `http_server::{threading,event_loop}::request_line_of_16_mib_is_414` |
+//! | bytes that are not UTF-8 (byte-exact echo) | `iterative_not_utf8` | `threading_not_utf8` | `pool_not_utf8` | `forking_not_utf8` [F] | `event_loop_not_utf8` | `http_server::{threading,event_loop}::not_utf8_body_and_path` |
+//! | a handler panic storm (300 panics reported, serving on) | `iterative_panic_storm` | `threading_panic_storm` | `pool_panic_storm`, also `pool_survives_panicking_handlers` | `forking_panic_storm` [F] | `event_loop_panic_storm`, also `event_loop_survives_handler_panics` | `http_server::{threading,event_loop}::panic_storm` |
 //! | descriptors exhausted (backs off, serves again) | `iterative` [E] | `threading` [E] | `pool` [E] | `forking` [E] | `event_loop` [E] | `http` [E] |
 //! | SIGTERM under load (exit 0 within 3 s, no reply cut) | `sigterm_under_load_hello_server` | `sigterm_under_load_echo_server` | `sigterm_under_load_pool_echo_server` | `sigterm_under_load_forking_echo_server` | `sigterm_under_load_select_echo_server` | `sigterm_under_load_mjpeg_server`, also `http_mjpeg_server_exits_on_sigterm_with_viewers` |
 //!
@@ -276,10 +276,12 @@ fn event_loop_panic_storm() {
 #[cfg(feature = "http")]
 mod http_server {
     use super::*;
-    use socketserver::http::{HttpHandler, HttpRequest, ThreadingHttpServer};
+    use socketserver::event::EventLoopTcpServer;
+    use socketserver::http::{HttpEvents, HttpHandler, HttpRequest, ThreadingHttpServer};
     use std::io::BufReader;
     use support::faults::{BIG, CHUNK, PANIC_MESSAGE, XS};
     use support::http::{read_response, Client};
+    use support::http_app::Mode;
     use support::{connect, connect_small_buffer};
 
     /// `GET /hello`: `hello`; `GET /big`: [`BIG`] bytes; `GET /panic`: a panic;
@@ -318,8 +320,14 @@ mod http_server {
         }
     }
 
-    fn http() -> Running {
-        serve(ThreadingHttpServer::builder(), Web::default)
+    fn http(mode: Mode) -> Running {
+        match mode {
+            Mode::Threading => serve(ThreadingHttpServer::builder(), Web::default),
+            Mode::EventLoop => serve(
+                EventLoopTcpServer::builder().disable_nagle_algorithm(true),
+                || HttpEvents::new(Web),
+            ),
+        }
     }
 
     const HELLO: &[u8] = b"GET /hello HTTP/1.1\r\nHost: fault\r\n\r\n";
@@ -332,10 +340,9 @@ mod http_server {
         );
     }
 
-    #[test]
-    fn reset_mid_request() {
+    fn reset_mid_request(mode: Mode) {
         let _memory = memory_shared();
-        let server = http();
+        let server = http(mode);
         for _ in 0..20 {
             let mut stream = connect(server.addr);
             stream
@@ -346,10 +353,9 @@ mod http_server {
         hello(server.addr);
     }
 
-    #[test]
-    fn reset_mid_reply() {
+    fn reset_mid_reply(mode: Mode) {
         let _memory = memory_shared();
-        let server = http();
+        let server = http(mode);
         for _ in 0..5 {
             let mut stream = connect_small_buffer(server.addr);
             stream
@@ -365,10 +371,9 @@ mod http_server {
         hello(server.addr);
     }
 
-    #[test]
-    fn half_close() {
+    fn half_close(mode: Mode) {
         let _memory = memory_shared();
-        let server = http();
+        let server = http(mode);
         let mut client = Client::connect(server.addr);
         client.send(HELLO);
         client.send(b"GET /big HTTP/1.1\r\nHost: fault\r\n\r\n");
@@ -383,10 +388,9 @@ mod http_server {
         assert!(client.is_closed());
     }
 
-    #[test]
-    fn slowloris() {
+    fn slowloris(mode: Mode) {
         let _memory = memory_shared();
-        let server = http();
+        let server = http(mode);
         let (slow, finished) = faults::start_slowloris(
             server.addr,
             b"GET /hello HTTP/1.1\r\nHost: fault\r\nX-Slow: ",
@@ -402,9 +406,8 @@ mod http_server {
         assert_eq!(response.body, b"hello");
     }
 
-    #[test]
-    fn request_line_of_16_mib_is_414() {
-        let server = http();
+    fn request_line_of_16_mib_is_414(mode: Mode) {
+        let server = http(mode);
         let _memory = MEMORY.write().unwrap_or_else(|e| e.into_inner());
         let before = own_rss_kib();
         let stream = connect(server.addr);
@@ -430,10 +433,9 @@ mod http_server {
 
     /// A body of every byte value comes back byte-exact; a path with bytes that are not UTF-8
     /// (percent-encoding is how a URL carries them) is refused with 400, not a crash.
-    #[test]
-    fn not_utf8_body_and_path() {
+    fn not_utf8_body_and_path(mode: Mode) {
         let _memory = memory_shared();
-        let server = http();
+        let server = http(mode);
         let body: Vec<u8> = (0..=255u8).chain(*b"\xff\xfe\xc0\x80").collect();
         let mut request = format!(
             "POST /echo HTTP/1.1\r\nHost: fault\r\nContent-Length: {}\r\n\r\n",
@@ -451,11 +453,10 @@ mod http_server {
         hello(server.addr);
     }
 
-    #[test]
-    fn panic_storm() {
+    fn panic_storm(mode: Mode) {
         let _memory = memory_shared();
         faults::quiet_panics();
-        let server = http();
+        let server = http(mode);
         let reported = server.reported();
         for _ in 0..STORM {
             let response =
@@ -469,6 +470,16 @@ mod http_server {
         );
         hello(server.addr);
     }
+
+    in_every_mode!(
+        reset_mid_request,
+        reset_mid_reply,
+        half_close,
+        slowloris,
+        request_line_of_16_mib_is_414,
+        not_utf8_body_and_path,
+        panic_storm,
+    );
 }
 
 // SIGTERM under load: the examples, each a process of its own.

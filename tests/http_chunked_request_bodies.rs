@@ -9,7 +9,7 @@ mod support;
 
 use socketserver::http::Limits;
 use support::http::Client;
-use support::http_app::serve_app;
+use support::http_app::{serve_app_in, Mode};
 
 /// Sends `raw`, expects `status` with `Connection: close`, then the close itself.
 fn refused_and_closed(addr: std::net::SocketAddr, raw: &[u8], status: u16) {
@@ -22,9 +22,8 @@ fn refused_and_closed(addr: std::net::SocketAddr, raw: &[u8], status: u16) {
     assert!(client.is_closed(), "left open after {shown}");
 }
 
-#[test]
-fn a_chunked_body_is_decoded_and_the_connection_stays_open() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_chunked_body_is_decoded_and_the_connection_stays_open(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     let response = client.request(
         b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n\
@@ -47,9 +46,8 @@ fn a_chunked_body_is_decoded_and_the_connection_stays_open() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_chunked_body_with_expect_continue_gets_100_first() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_chunked_body_with_expect_continue_gets_100_first(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     client
         .send(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
@@ -60,9 +58,8 @@ fn a_chunked_body_with_expect_continue_gets_100_first() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn malformed_chunks_are_400_and_close() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn malformed_chunks_are_400_and_close(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     for body in [
         &b"zz\r\nhello\r\n0\r\n\r\n"[..], // not hex
         b"5\nhello\r\n0\r\n\r\n",         // bare LF
@@ -80,9 +77,8 @@ fn malformed_chunks_are_400_and_close() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_chunked_body_over_the_limit_is_413() {
-    let (addr, _server, serving) = serve_app(Limits::default().max_body(10));
+fn a_chunked_body_over_the_limit_is_413(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default().max_body(10));
     // Ten bytes in two chunks fit the limit of ten: decoded size, not wire size.
     let mut client = Client::connect(addr);
     let fits = client.request(
@@ -103,9 +99,8 @@ fn a_chunked_body_over_the_limit_is_413() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn content_length_with_transfer_encoding_is_400() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn content_length_with_transfer_encoding_is_400(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     refused_and_closed(
         addr,
         b"POST /echo HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -119,9 +114,8 @@ fn content_length_with_transfer_encoding_is_400() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn two_different_content_lengths_are_400() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn two_different_content_lengths_are_400(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     refused_and_closed(
         addr,
         b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
@@ -135,9 +129,8 @@ fn two_different_content_lengths_are_400() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn unknown_transfer_codings_are_400() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn unknown_transfer_codings_are_400(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     for coding in [
         "gzip",
         "gzip, chunked",
@@ -164,9 +157,8 @@ fn unknown_transfer_codings_are_400() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_chunked_body_the_handler_ignores_ends_the_connection() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_chunked_body_the_handler_ignores_ends_the_connection(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     let response = client.request(
         b"POST /ignore HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
@@ -177,12 +169,11 @@ fn a_chunked_body_the_handler_ignores_ends_the_connection() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_chunked_response_is_read_by_curl() {
+fn a_chunked_response_is_read_by_curl(mode: Mode) {
     if !support::programs::require("curl") {
         return;
     }
-    let (addr, _server, serving) = serve_app(Limits::default());
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let url = format!("http://{addr}/nolength");
     // Twice on one connection: curl reuses it only if the chunked body ended cleanly.
     let output = std::process::Command::new("curl")
@@ -200,12 +191,11 @@ fn a_chunked_response_is_read_by_curl() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_chunked_response_is_read_by_python_http_client() {
+fn a_chunked_response_is_read_by_python_http_client(mode: Mode) {
     if !support::programs::require("python3") {
         return;
     }
-    let (addr, _server, serving) = serve_app(Limits::default());
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let script = format!(
         "import http.client\n\
          c = http.client.HTTPConnection('{}', {}, timeout=20)\n\
@@ -230,3 +220,16 @@ fn a_chunked_response_is_read_by_python_http_client() {
     );
     serving.stop().unwrap();
 }
+
+in_every_mode!(
+    a_chunked_body_is_decoded_and_the_connection_stays_open,
+    a_chunked_body_with_expect_continue_gets_100_first,
+    malformed_chunks_are_400_and_close,
+    a_chunked_body_over_the_limit_is_413,
+    content_length_with_transfer_encoding_is_400,
+    two_different_content_lengths_are_400,
+    unknown_transfer_codings_are_400,
+    a_chunked_body_the_handler_ignores_ends_the_connection,
+    a_chunked_response_is_read_by_curl,
+    a_chunked_response_is_read_by_python_http_client,
+);

@@ -20,6 +20,7 @@ use socketserver::event::EventLoopTcpServer;
 use socketserver::http::{FileServer, HttpEvents, PoolHttpServer, ThreadingHttpServer};
 use socketserver::Serve;
 use support::http::{exchange, Client, Response};
+use support::http_app::Mode;
 use support::Serving;
 
 const SECRET: &str = "TOP SECRET: outside the served directory";
@@ -68,14 +69,6 @@ impl Site {
             }
         }
     }
-}
-
-/// The two ways to serve HTTP: a thread per connection, and every connection on one
-/// event loop ([`HttpEvents`]). Each test below runs in both.
-#[derive(Debug, Clone, Copy)]
-enum Mode {
-    Threading,
-    EventLoop,
 }
 
 type OpenConnections = Box<dyn Fn() -> usize + Send + Sync>;
@@ -536,24 +529,6 @@ fn a_pool_server_and_an_iterative_one_serve_files_too() {
     });
     assert_eq!(get(addr, "/big.bin", "").body, data);
     serving.stop().unwrap();
-}
-
-/// Each test of a file server, once per [`Mode`].
-macro_rules! in_every_mode {
-    ($($name:ident),* $(,)?) => {
-        mod threading {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Mode::Threading)
-            })*
-        }
-        mod event_loop {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Mode::EventLoop)
-            })*
-        }
-    };
 }
 
 in_every_mode!(

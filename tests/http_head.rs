@@ -6,11 +6,10 @@ mod support;
 
 use socketserver::http::Limits;
 use support::http::Client;
-use support::http_app::serve_app;
+use support::http_app::{serve_app_in, Mode};
 
-#[test]
-fn head_sends_the_get_headers_without_the_body() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn head_sends_the_get_headers_without_the_body(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     client.send(b"HEAD /hello HTTP/1.1\r\n\r\n");
     let head = client.head_response();
@@ -25,9 +24,8 @@ fn head_sends_the_get_headers_without_the_body() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn head_of_an_error_has_no_page() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn head_of_an_error_has_no_page(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     client.send(b"HEAD /missing HTTP/1.1\r\n\r\n");
     let head = client.head_response();
@@ -41,9 +39,8 @@ fn head_of_an_error_has_no_page() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn head_on_a_stream_sends_the_headers_and_no_parts() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn head_on_a_stream_sends_the_headers_and_no_parts(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     client.send(b"HEAD /stream HTTP/1.1\r\n\r\n");
     let head = client.head_response();
@@ -58,3 +55,9 @@ fn head_on_a_stream_sends_the_headers_and_no_parts() {
     );
     serving.stop().unwrap();
 }
+
+in_every_mode!(
+    head_sends_the_get_headers_without_the_body,
+    head_of_an_error_has_no_page,
+    head_on_a_stream_sends_the_headers_and_no_parts,
+);

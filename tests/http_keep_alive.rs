@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use socketserver::http::Limits;
 use support::http::Client;
-use support::http_app::serve_app;
+use support::http_app::{serve_app, serve_app_in, Mode};
 
-#[test]
-fn http11_serves_several_requests_on_one_connection_with_one_handler() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn http11_serves_several_requests_on_one_connection_with_one_handler(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     for expected in ["1", "2", "3"] {
         let response = client.request(b"GET /count HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -29,9 +28,8 @@ fn http11_serves_several_requests_on_one_connection_with_one_handler() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn pipelined_requests_are_answered_in_order() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn pipelined_requests_are_answered_in_order(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     client.send(
         b"GET /count HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\nGET /count HTTP/1.1\r\nConnection: close\r\n\r\n",
@@ -45,9 +43,8 @@ fn pipelined_requests_are_answered_in_order() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn connection_close_ends_the_connection_after_the_response() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn connection_close_ends_the_connection_after_the_response(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     let response = client.request(b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n");
     assert_eq!(response.text(), "hello");
@@ -56,9 +53,8 @@ fn connection_close_ends_the_connection_after_the_response() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn http10_closes_unless_keep_alive_is_asked() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn http10_closes_unless_keep_alive_is_asked(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
 
     let mut plain = Client::connect(addr);
     let response = plain.request(b"GET /hello HTTP/1.0\r\n\r\n");
@@ -78,9 +74,8 @@ fn http10_closes_unless_keep_alive_is_asked() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_response_without_content_length_closes_an_http10_connection() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_response_without_content_length_closes_an_http10_connection(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     // Without the close, the client would wait for more body forever
     // (python/cpython#75259); read_response reads the body to end-of-file.
@@ -92,9 +87,8 @@ fn a_response_without_content_length_closes_an_http10_connection() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_response_without_content_length_is_chunked_for_http11() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_response_without_content_length_is_chunked_for_http11(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     let response = client.request(b"GET /nolength HTTP/1.1\r\n\r\n");
     assert_eq!(response.header("Transfer-Encoding"), Some("chunked"));
@@ -124,3 +118,12 @@ fn idle_keep_alive_connections_end_on_close_connections() {
         .open_connections()
         == 0));
 }
+
+in_every_mode!(
+    http11_serves_several_requests_on_one_connection_with_one_handler,
+    pipelined_requests_are_answered_in_order,
+    connection_close_ends_the_connection_after_the_response,
+    http10_closes_unless_keep_alive_is_asked,
+    a_response_without_content_length_closes_an_http10_connection,
+    a_response_without_content_length_is_chunked_for_http11,
+);

@@ -9,9 +9,10 @@ mod support;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use socketserver::http::{Limits, ThreadingHttpServer};
+use socketserver::event::EventLoopTcpServer;
+use socketserver::http::{HttpEvents, Limits, ThreadingHttpServer};
 use support::http::Client;
-use support::http_app::{serve_app, App};
+use support::http_app::{serve_app_in, App, Mode};
 
 /// Sends `raw` on a fresh connection; checks the error page, the close, and that the
 /// server still answers; returns the status.
@@ -41,16 +42,14 @@ fn refused(addr: std::net::SocketAddr, raw: &[u8]) -> u16 {
     response.status
 }
 
-#[test]
-fn unknown_paths_are_404() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn unknown_paths_are_404(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     assert_eq!(refused(addr, b"GET /missing HTTP/1.1\r\n\r\n"), 404);
     serving.stop().unwrap();
 }
 
-#[test]
-fn malformed_requests_are_400() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn malformed_requests_are_400(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     for raw in [
         &b"GET /\r\n\r\n"[..],
         b"GET / HTTP/1.1 extra\r\n\r\n",
@@ -68,9 +67,8 @@ fn malformed_requests_are_400() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_body_over_the_limit_is_413() {
-    let (addr, _server, serving) = serve_app(Limits::default().max_body(1000));
+fn a_body_over_the_limit_is_413(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default().max_body(1000));
     // Refused on the header alone: the client need not send the body.
     assert_eq!(
         refused(addr, b"POST /echo HTTP/1.1\r\nContent-Length: 1001\r\n\r\n"),
@@ -79,9 +77,8 @@ fn a_body_over_the_limit_is_413() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_request_line_over_65536_bytes_is_414() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_request_line_over_65536_bytes_is_414(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let raw = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(70_000));
     assert_eq!(refused(addr, raw.as_bytes()), 414);
     let at_limit = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(65_000));
@@ -92,9 +89,8 @@ fn a_request_line_over_65536_bytes_is_414() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn long_header_lines_and_too_many_headers_are_431() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn long_header_lines_and_too_many_headers_are_431(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let long_line = format!(
         "GET /hello HTTP/1.1\r\nX-Long: {}\r\n\r\n",
         "v".repeat(70_000)
@@ -115,9 +111,8 @@ fn long_header_lines_and_too_many_headers_are_431() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn too_many_header_bytes_are_431() {
-    let (addr, _server, serving) = serve_app(Limits::default().max_header_bytes(1024));
+fn too_many_header_bytes_are_431(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default().max_header_bytes(1024));
     let fields: String = (0..60)
         .map(|i| format!("X-Field-{i}: some value\r\n"))
         .collect();
@@ -126,9 +121,8 @@ fn too_many_header_bytes_are_431() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn unknown_methods_are_501() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn unknown_methods_are_501(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     assert_eq!(refused(addr, b"BREW /pot HTTP/1.1\r\n\r\n"), 501);
     assert_eq!(refused(addr, b"get /hello HTTP/1.1\r\n\r\n"), 501); // methods are case-sensitive
     assert_eq!(
@@ -138,9 +132,8 @@ fn unknown_methods_are_501() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn unsupported_expectations_are_417() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn unsupported_expectations_are_417(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     assert_eq!(
         refused(
             addr,
@@ -151,24 +144,41 @@ fn unsupported_expectations_are_417() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn http2_and_later_are_505() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn http2_and_later_are_505(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     assert_eq!(refused(addr, b"GET / HTTP/2.0\r\n\r\n"), 505);
     assert_eq!(refused(addr, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 505); // h2 preface
     assert_eq!(refused(addr, b"GET / HTTP/3\r\n\r\n"), 505);
     serving.stop().unwrap();
 }
 
-#[test]
-fn failing_handlers_get_a_500_and_are_reported() {
+fn failing_handlers_get_a_500_and_are_reported(mode: Mode) {
     let (errors, reported) = mpsc::channel();
-    let factory = support::Hooks::new(App::default).on_error(move |_, err| {
+    let report = move |_: &_, err: &socketserver::Error| {
         let _ = errors.send(err.to_string());
-    });
-    let server = ThreadingHttpServer::bind("127.0.0.1:0", factory).unwrap();
-    let addr = server.local_addr().unwrap();
-    let serving = support::Serving::start(server.shutdown_handle(), move || server.serve_forever());
+    };
+    let (addr, serving) = match mode {
+        Mode::Threading => {
+            let factory = support::Hooks::new(App::default).on_error(report);
+            let server = ThreadingHttpServer::bind("127.0.0.1:0", factory).unwrap();
+            let addr = server.local_addr().unwrap();
+            let handle = server.shutdown_handle();
+            (
+                addr,
+                support::Serving::start(handle, move || server.serve_forever()),
+            )
+        }
+        Mode::EventLoop => {
+            let factory = support::Hooks::new(|| HttpEvents::new(App::default())).on_error(report);
+            let server = EventLoopTcpServer::bind("127.0.0.1:0", factory).unwrap();
+            let addr = server.local_addr().unwrap();
+            let handle = server.shutdown_handle();
+            (
+                addr,
+                support::Serving::start(handle, move || server.serve_forever()),
+            )
+        }
+    };
 
     assert_eq!(refused(addr, b"GET /panic HTTP/1.1\r\n\r\n"), 500);
     let report = reported.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -182,3 +192,16 @@ fn failing_handlers_get_a_500_and_are_reported() {
     assert_eq!(refused(addr, b"GET /silent HTTP/1.1\r\n\r\n"), 500);
     serving.stop().unwrap();
 }
+
+in_every_mode!(
+    unknown_paths_are_404,
+    malformed_requests_are_400,
+    a_body_over_the_limit_is_413,
+    a_request_line_over_65536_bytes_is_414,
+    long_header_lines_and_too_many_headers_are_431,
+    too_many_header_bytes_are_431,
+    unknown_methods_are_501,
+    unsupported_expectations_are_417,
+    http2_and_later_are_505,
+    failing_handlers_get_a_500_and_are_reported,
+);

@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use socketserver::http::{HttpRequest, Limits, ThreadingHttpServer};
 use support::http::Client;
-use support::http_app::serve_app;
+use support::http_app::{serve_app_in, Mode};
 
-#[test]
-fn a_body_is_read_up_to_its_content_length() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_body_is_read_up_to_its_content_length(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     let body: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
     client.send(
@@ -37,9 +36,8 @@ fn a_body_is_read_up_to_its_content_length() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn an_unread_body_is_skipped_before_the_next_request() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn an_unread_body_is_skipped_before_the_next_request(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     let body = "x".repeat(1000);
     let response = client
@@ -50,9 +48,8 @@ fn an_unread_body_is_skipped_before_the_next_request() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn a_large_unread_body_closes_the_connection_after_the_response() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn a_large_unread_body_closes_the_connection_after_the_response(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     let body = vec![b'x'; 200_000];
     client.send(b"POST /ignore HTTP/1.1\r\nContent-Length: 200000\r\n\r\n");
@@ -64,9 +61,8 @@ fn a_large_unread_body_closes_the_connection_after_the_response() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn expect_100_continue_is_answered_before_the_body_is_sent() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+fn expect_100_continue_is_answered_before_the_body_is_sent(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default());
     let mut client = Client::connect(addr);
     client.send(b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
     let interim = support::http::read_head(&mut client.reader).unwrap();
@@ -78,9 +74,8 @@ fn expect_100_continue_is_answered_before_the_body_is_sent() {
     serving.stop().unwrap();
 }
 
-#[test]
-fn expect_100_continue_over_the_limit_gets_413_and_no_100() {
-    let (addr, _server, serving) = serve_app(Limits::default().max_body(10));
+fn expect_100_continue_over_the_limit_gets_413_and_no_100(mode: Mode) {
+    let (addr, serving) = serve_app_in(mode, Limits::default().max_body(10));
     let mut client = Client::connect(addr);
     client.send(b"POST /echo HTTP/1.1\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n");
     let response = client.response();
@@ -89,9 +84,10 @@ fn expect_100_continue_over_the_limit_gets_413_and_no_100() {
     serving.stop().unwrap();
 }
 
+/// A blocking handler runs before the body is sent, so it can answer without it.
 #[test]
 fn a_response_before_the_body_was_asked_for_sends_no_100_and_closes() {
-    let (addr, _server, serving) = serve_app(Limits::default());
+    let (addr, serving) = serve_app_in(Mode::Threading, Limits::default());
     let mut client = Client::connect(addr);
     client.send(b"POST /ignore HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
     let response = client.response();
@@ -100,6 +96,32 @@ fn a_response_before_the_body_was_asked_for_sends_no_100_and_closes() {
     // would start, so it closes.
     assert_eq!(response.header("Connection"), Some("close"));
     assert!(client.is_closed());
+    serving.stop().unwrap();
+}
+
+/// On the event loop the handler runs once the body is in (it must not wait for it), so
+/// the loop asks for the body at once: `100`, then the handler's answer, and the
+/// connection stays open.
+#[test]
+fn on_the_event_loop_expect_100_continue_is_answered_at_once() {
+    let (addr, serving) = serve_app_in(Mode::EventLoop, Limits::default());
+    let mut client = Client::connect(addr);
+    client.send(b"POST /ignore HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    assert_eq!(
+        support::http::read_head(&mut client.reader).unwrap().status,
+        100
+    );
+    client.send(b"hello");
+    let response = client.response();
+    assert_eq!(
+        (response.status, response.text().as_str()),
+        (200, "ignored")
+    );
+    assert_eq!(response.header("Connection"), None);
+    assert_eq!(
+        client.request(b"GET /hello HTTP/1.1\r\n\r\n").text(),
+        "hello"
+    );
     serving.stop().unwrap();
 }
 
@@ -131,3 +153,11 @@ fn a_client_that_sends_less_than_its_content_length_is_an_unexpected_eof() {
     assert!(client.reader.fill_buf().unwrap().is_empty());
     serving.stop().unwrap();
 }
+
+in_every_mode!(
+    a_body_is_read_up_to_its_content_length,
+    an_unread_body_is_skipped_before_the_next_request,
+    a_large_unread_body_closes_the_connection_after_the_response,
+    expect_100_continue_is_answered_before_the_body_is_sent,
+    expect_100_continue_over_the_limit_gets_413_and_no_100,
+);

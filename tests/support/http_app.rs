@@ -1,10 +1,12 @@
-//! A small application for the HTTP protocol tests, served on a threading HTTP server.
+//! A small application for the HTTP protocol tests, served on a threading HTTP server or
+//! on the event loop.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use socketserver::http::{HttpHandler, HttpRequest, Limits, ThreadingHttpServer};
+use socketserver::event::EventLoopTcpServer;
+use socketserver::http::{HttpEvents, HttpHandler, HttpRequest, Limits, ThreadingHttpServer};
 
 use super::Serving;
 
@@ -82,4 +84,58 @@ pub fn serve_app(limits: Limits) -> (SocketAddr, Arc<ThreadingHttpServer<App>>, 
         Serving::start(server.shutdown_handle(), move || server.serve_forever())
     };
     (addr, server, serving)
+}
+
+/// The two ways to serve HTTP: a thread per connection, and every connection on one event
+/// loop (`HttpEvents`).
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    Threading,
+    EventLoop,
+}
+
+/// Serves [`App`] in `mode` on 127.0.0.1:0 with these limits.
+pub fn serve_app_in(mode: Mode, limits: Limits) -> (SocketAddr, Serving) {
+    match mode {
+        Mode::Threading => {
+            let (addr, _, serving) = serve_app(limits);
+            (addr, serving)
+        }
+        Mode::EventLoop => {
+            let server = EventLoopTcpServer::builder()
+                .disable_nagle_algorithm(true)
+                .bind("127.0.0.1:0", move || {
+                    HttpEvents::new(App::default()).limits(limits.clone())
+                })
+                .expect("bind");
+            let addr = server.local_addr().expect("local_addr");
+            let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
+            (addr, serving)
+        }
+    }
+}
+
+/// Serves the handlers `factory` makes in `mode` on 127.0.0.1:0, with the default limits.
+pub fn serve_in<H, F>(mode: Mode, factory: F) -> (SocketAddr, Serving)
+where
+    H: HttpHandler,
+    F: Fn() -> H + Send + Sync + 'static,
+{
+    match mode {
+        Mode::Threading => {
+            let server = ThreadingHttpServer::bind("127.0.0.1:0", factory).expect("bind");
+            let addr = server.local_addr().expect("local_addr");
+            let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
+            (addr, serving)
+        }
+        Mode::EventLoop => {
+            let server = EventLoopTcpServer::builder()
+                .disable_nagle_algorithm(true)
+                .bind("127.0.0.1:0", move || HttpEvents::new(factory()))
+                .expect("bind");
+            let addr = server.local_addr().expect("local_addr");
+            let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
+            (addr, serving)
+        }
+    }
 }

@@ -412,3 +412,26 @@ where
     thread.join().unwrap();
     reply
 }
+
+/// Runs each named test once per serving mode: `fn name(mode: Mode)` in the test file,
+/// with a `Mode` that has `Threading` and `EventLoop`, becomes `threading::name` and
+/// `event_loop::name`. Attributes before a name (`#[cfg(...)]`) go on both.
+#[macro_export]
+macro_rules! in_every_mode {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
+        mod threading {
+            $(#[test]
+            $(#[$attr])*
+            fn $name() {
+                super::$name(super::Mode::Threading)
+            })*
+        }
+        mod event_loop {
+            $(#[test]
+            $(#[$attr])*
+            fn $name() {
+                super::$name(super::Mode::EventLoop)
+            })*
+        }
+    };
+}
