@@ -32,6 +32,9 @@ use crate::{Address, Connection, Error, ServerInfo};
 const SMALL_FILE: u64 = 64 * 1024;
 /// How much of a large file is read and queued at a time.
 const FILE_PIECE: u64 = 256 * 1024;
+/// The largest answer buffer a connection keeps for the next answer: enough for a small
+/// page, little for an idle keep-alive connection to hold.
+const SPARE_KEPT: usize = 8 * 1024;
 /// How far ahead of its answers a client may pipeline requests while a file is sent.
 const PIPELINED_AHEAD: usize = 256 * 1024;
 
@@ -88,6 +91,8 @@ pub struct HttpEvents<H> {
     later: VecDeque<Piece>,
     /// Reused for the pieces of a file.
     piece: Vec<u8>,
+    /// Reused for the next answer's bytes.
+    spare: Vec<u8>,
     /// The connection ends once `later` is out.
     close_after: bool,
     /// The client ended its input.
@@ -120,6 +125,7 @@ impl<H: HttpHandler> HttpEvents<H> {
             waiting: None,
             later: VecDeque::new(),
             piece: Vec::new(),
+            spare: Vec::new(),
             close_after: false,
             eof: false,
         }
@@ -151,47 +157,32 @@ impl<H: HttpHandler> HttpEvents<H> {
 
     fn answer_arrived(&mut self, ctx: &mut Context<'_>, peer: &Peer) -> io::Result<()> {
         let options = Arc::clone(&self.options);
-        let limits = &options.limits;
-        let server_version = options.server_version.as_str();
         while self.later.is_empty() && !self.close_after && !ctx.is_closing() {
-            let mut exchange = Queued::new(peer, &[]);
+            let mut exchange = Queued::new(peer, &[], std::mem::take(&mut self.spare));
+            let waiting = match self.waiting.take() {
+                Some(waiting) => waiting,
+                None => match self.next_head(&mut exchange, &options)? {
+                    Some(waiting) => waiting,
+                    // Half a head: the rest is still on its way.
+                    None if exchange.out.is_empty() => {
+                        self.spare = exchange.out.now;
+                        return self.end_if_eof(ctx);
+                    }
+                    // Refused before any handler saw it.
+                    None => return self.queue_and_close(ctx, exchange.out),
+                },
+            };
             let Waiting {
                 head,
                 mut body,
                 head_len,
                 continued,
-            } = match self.waiting.take() {
-                Some(waiting) => waiting,
-                None => {
-                    let mut rest = &self.input[..];
-                    let head = match read_head(&mut rest, limits)? {
-                        ReadHead::Request(head) => head,
-                        // Half a head: the rest is still on its way.
-                        ReadHead::Closed => return self.end_if_eof(ctx),
-                        ReadHead::Rejected(reject) => {
-                            answer_reject(&mut exchange, &reject, server_version);
-                            return self.queue_and_close(ctx, exchange.out);
-                        }
-                    };
-                    let head_len = self.input.len() - rest.len();
-                    match BodyState::framing(&head, limits) {
-                        Ok(body) => Waiting {
-                            head,
-                            body,
-                            head_len,
-                            continued: false,
-                        },
-                        Err(refusal) => {
-                            refuse_body(&mut exchange, head, refusal, server_version)?;
-                            return self.queue_and_close(ctx, exchange.out);
-                        }
-                    }
-                }
-            };
+            } = waiting;
             let arrived = &self.input[head_len..];
-            match body_arrived(&body, arrived, limits) {
+            match body_arrived(&body, arrived, &options.limits) {
                 Arrival::Whole => {}
                 Arrival::Partial if !self.eof => {
+                    self.spare = std::mem::take(&mut exchange.out.now);
                     if body.continue_pending && !continued {
                         // The client waits for this before it sends the body.
                         ctx.send(b"HTTP/1.1 100 Continue\r\n\r\n");
@@ -208,18 +199,21 @@ impl<H: HttpHandler> HttpEvents<H> {
                 Arrival::Partial => return self.end_if_eof(ctx),
                 Arrival::TooLarge => {
                     let refusal = (413, "Chunked body over the limit".to_owned());
-                    refuse_body(&mut exchange, head, refusal, server_version)?;
+                    refuse_body(&mut exchange, head, refusal, &options.server_version)?;
                     return self.queue_and_close(ctx, exchange.out);
                 }
             }
             // Here already: nobody waits for a 100 any more.
             body.continue_pending = false;
             exchange.input = arrived;
-            let request = HttpRequest::new(&mut exchange, head, body, server_version);
+            let request = HttpRequest::new(&mut exchange, head, body, &options.server_version);
             let served = serve_request(&mut self.handler, request);
             let consumed = head_len + (arrived.len() - exchange.input.len());
             let out = exchange.out;
             self.input.drain(..consumed);
+            if self.input.is_empty() && self.input.capacity() > SPARE_KEPT {
+                self.input = Vec::new(); // a large body's room is not kept while idle
+            }
             match served {
                 Ok(Served::KeepAlive) => self.queue(ctx, out)?,
                 // The loop closes once the answer is out; unread input is dropped with it.
@@ -253,11 +247,48 @@ impl<H: HttpHandler> HttpEvents<H> {
         Ok(())
     }
 
+    /// Reads the next request's head from the input: `None` when it has not all arrived,
+    /// or when it was refused (the refusal is then in `exchange`'s output).
+    fn next_head(
+        &self,
+        exchange: &mut Queued<'_>,
+        options: &HttpOptions,
+    ) -> io::Result<Option<Waiting>> {
+        let mut rest = &self.input[..];
+        let head = match read_head(&mut rest, &options.limits)? {
+            ReadHead::Request(head) => head,
+            ReadHead::Closed => return Ok(None),
+            ReadHead::Rejected(reject) => {
+                answer_reject(exchange, &reject, &options.server_version);
+                return Ok(None);
+            }
+        };
+        let head_len = self.input.len() - rest.len();
+        match BodyState::framing(&head, &options.limits) {
+            Ok(body) => Ok(Some(Waiting {
+                head,
+                body,
+                head_len,
+                continued: false,
+            })),
+            Err(refusal) => {
+                refuse_body(exchange, head, refusal, &options.server_version)?;
+                Ok(None)
+            }
+        }
+    }
+
     /// Queues a request's answer: its bytes now, a large file's pieces as the socket
     /// takes them.
     fn queue(&mut self, ctx: &mut Context<'_>, out: Output) -> io::Result<()> {
-        ctx.send(&out.now);
-        self.later.extend(out.later);
+        let Output { mut now, later } = out;
+        ctx.send(&now);
+        // Kept for the next answer (a small one allocates nothing), unless it grew large.
+        if now.capacity() <= SPARE_KEPT {
+            now.clear();
+            self.spare = now;
+        }
+        self.later.extend(later);
         self.send_later(ctx)
     }
 
@@ -396,11 +427,14 @@ struct Queued<'a> {
 }
 
 impl<'a> Queued<'a> {
-    fn new(peer: &'a Peer, input: &'a [u8]) -> Self {
+    fn new(peer: &'a Peer, input: &'a [u8], buffer: Vec<u8>) -> Self {
         Queued {
             peer,
             input,
-            out: Output::default(),
+            out: Output {
+                now: buffer,
+                later: VecDeque::new(),
+            },
         }
     }
 }
@@ -429,10 +463,15 @@ impl Exchange for Queued<'_> {
 
 /// A response as it is written: the bytes that can be queued at once, then, from the
 /// first large file on, what must wait for the socket.
-#[derive(Default)]
 struct Output {
     now: Vec<u8>,
     later: VecDeque<Piece>,
+}
+
+impl Output {
+    fn is_empty(&self) -> bool {
+        self.now.is_empty() && self.later.is_empty()
+    }
 }
 
 enum Piece {
