@@ -40,7 +40,7 @@
 //! | [`Udp`](server::Udp) | [`UdpServer`] | [`ThreadingUdpServer`] | [`PoolUdpServer`] | [`ForkingUdpServer`] | |
 //! | [`Unix`](server::Unix) | [`UnixStreamServer`] | [`ThreadingUnixStreamServer`] | [`PoolUnixStreamServer`] | [`ForkingUnixStreamServer`] | |
 //! | [`UnixDgram`](server::UnixDgram) | [`UnixDatagramServer`] | [`ThreadingUnixDatagramServer`] | [`PoolUnixDatagramServer`] | [`ForkingUnixDatagramServer`] | |
-//! | `http::Http<Tcp>` (feature `http`) | `http::HttpServer` | `http::ThreadingHttpServer` | `http::PoolHttpServer` | `http::ForkingHttpServer` | |
+//! | `http::Http<Tcp>` (feature `http`) | `http::HttpServer` | `http::ThreadingHttpServer` | `http::PoolHttpServer` | `http::ForkingHttpServer` | [`EventLoopTcpServer`] with `http::HttpEvents` |
 //!
 //! - Configure: [`ServerBuilder`], from any server type's `builder()`: socket options,
 //!   per-connection options, the mode's options, signals, socket activation, the drain
@@ -48,7 +48,8 @@
 //! - Customise: the handler traits. Per request, [`StreamHandler`] (with
 //!   [`StreamRequest`]: `rfile` is a [`SocketReader`], `wfile` a [`SocketWriter`]),
 //!   [`DatagramHandler`] (with [`DatagramRequest`] and its [`DatagramSocket`]),
-//!   [`EventHandler`] (with [`event::Context`]), `http::HttpHandler`; around requests,
+//!   [`EventHandler`] (with [`event::Context`]), `http::HttpHandler` (on the event loop
+//!   through `http::HttpEvents`); around requests,
 //!   [`HandlerFactory`] (`verify_request`, `handle_error`, `service_actions`,
 //!   `handle_timeout`), which any closure `|| handler` is.
 //! - Run and stop: `serve_forever`, `handle_request`, [`ShutdownHandle`],

@@ -1,11 +1,12 @@
 //! An `http.server`-style layer: [`HttpHandler`] (Python's `BaseHTTPRequestHandler`),
-//! [`HttpServer`] and [`ThreadingHttpServer`], [`FileServer`] (Python's
-//! `SimpleHTTPRequestHandler`, `python -m http.server`), and [`MultipartWriter`] for
-//! MJPEG streams.
+//! [`HttpServer`] and [`ThreadingHttpServer`], [`HttpEvents`] (HTTP on the event loop),
+//! [`FileServer`] (Python's `SimpleHTTPRequestHandler`, `python -m http.server`), and
+//! [`MultipartWriter`] for MJPEG streams.
 //!
 //! As in Python, an HTTP server is a stream server whose requests speak HTTP: its socket
 //! kind is [`Http<Tcp>`](Http) (or `Http<Unix>`), and any mode serves it
-//! ([`ThreadingHttpServer`], [`PoolHttpServer`], [`ForkingHttpServer`], ...).
+//! ([`ThreadingHttpServer`], [`PoolHttpServer`], [`ForkingHttpServer`], ...). The event
+//! loop serves the same handlers through [`HttpEvents`], every connection on one thread.
 //!
 //! # Tutorial: the surveillance camera of lecture 002
 //!

@@ -41,3 +41,30 @@
 //! `If-Modified-Since` and `Range` logic through
 //! [`HttpRequest::send_file`](crate::http::HttpRequest::send_file). The program is
 //! `cargo run --example http_server -- -d DIR`.
+//!
+//! ## Many small files: the event loop
+//!
+//! A threading server gives each connection a thread, so every request wakes one: with a
+//! browser's worth of keep-alive connections asking for small files, the switches between
+//! threads cost more than the files. nginx serves every connection from one thread,
+//! driven by readiness events, and so can this crate: wrap the same handler in
+//! [`HttpEvents`](crate::http::HttpEvents) and serve it on the event loop of chapter 8.
+//! The HTTP is the same code (heads, bodies, ranges, errors, the access log); what
+//! changes is that a request is handled once its whole body has arrived and its answer
+//! is queued, so the handler never waits.
+//!
+//! ```no_run
+//! use socketserver::event::EventLoopTcpServer;
+//! use socketserver::http::{FileServer, HttpEvents};
+//!
+//! let files = FileServer::new("public")?;
+//! let server = EventLoopTcpServer::builder()
+//!     .disable_nagle_algorithm(true) // as the HTTP servers have it
+//!     .bind("127.0.0.1:8000", move || HttpEvents::new(files.clone()))?;
+//! server.serve_forever()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! `cargo run --example http_server -- -d DIR --event-loop` is that server. On the
+//! benchmark's 1 KiB file it answers more requests per second than nginx; the camera's
+//! endless stream, whose handler waits for each frame, stays on a threading server.
