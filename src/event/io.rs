@@ -135,6 +135,7 @@ impl<H: EventHandler> Loop<H> {
                     Some(uring) => conn.out.write_to(&mut uring.sender(key)),
                     None => conn.out.write_to(&mut conn.socket),
                 };
+                conn.out.recycle(&mut self.table.pending.spares);
                 let after = conn.out.len();
                 self.table.shared.counters.written(before - after);
                 if let Err(err) = result {

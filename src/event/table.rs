@@ -14,6 +14,7 @@ use slab::Slab;
 
 use super::connection::Conn;
 use super::stats::Counters;
+use super::write_queue::Spares;
 use crate::{Address, Error, ShutdownHandle};
 
 /// The factory's hooks, as the table calls them (the handler type is the loop's business).
@@ -69,6 +70,8 @@ pub(crate) struct Pending {
     pub(crate) doomed: Vec<usize>,
     /// Connections not closed (the slab also holds doomed ones until their removal).
     pub(crate) live: usize,
+    /// Emptied output buffers for the next replies.
+    pub(crate) spares: Spares,
 }
 
 impl Pending {
@@ -129,7 +132,7 @@ impl Pending {
             self.queued(shared, conn, key, before);
             return true;
         }
-        conn.out.push(data);
+        conn.out.push_reusing(data, &mut self.spares);
         self.queued(shared, conn, key, before);
         true
     }

@@ -1,9 +1,35 @@
-//! A connection's output waiting for the socket to take it.
+//! A connection's output waiting for the socket to take it, and the loop's spare output
+//! buffers.
 
 use std::io::{self, Write};
 
 /// The largest buffer an emptied queue keeps.
 const KEPT_OUTPUT: usize = 512;
+/// How many emptied larger buffers a loop keeps for the next replies, and how large each
+/// may be: at most 1 MiB per loop, whatever the number of connections.
+const SPARES: usize = 16;
+const SPARE_CAPACITY: usize = 64 * 1024;
+
+/// Emptied output buffers, shared by a loop's connections. A reply larger than a queue
+/// keeps ([`KEPT_OUTPUT`]) would otherwise cost an allocation and a free per reply, and
+/// glibc consolidates its free lists on every allocation of a kilobyte or more: for a
+/// small file's answer, that was a quarter of the server's user-space instructions.
+#[derive(Debug, Default)]
+pub(crate) struct Spares {
+    bufs: Vec<Vec<u8>>,
+}
+
+impl Spares {
+    fn take(&mut self) -> Option<Vec<u8>> {
+        self.bufs.pop()
+    }
+
+    fn put(&mut self, buf: Vec<u8>) {
+        if self.bufs.len() < SPARES && buf.capacity() <= SPARE_CAPACITY {
+            self.bufs.push(buf);
+        }
+    }
+}
 
 /// Output waiting for the socket to accept it (the select lectures' per-socket message
 /// queue), as one contiguous buffer written from `head` on.
@@ -20,6 +46,26 @@ impl WriteQueue {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// [`push`](Self::push), into a spare buffer when an empty queue's own is too small.
+    pub(crate) fn push_reusing(&mut self, data: &[u8], spares: &mut Spares) {
+        if self.is_empty() && self.buf.capacity() < data.len() {
+            if let Some(buf) = spares.take() {
+                self.buf = buf;
+                self.head = 0;
+            }
+        }
+        self.push(data);
+    }
+
+    /// Gives an emptied queue's larger buffer to `spares` (or frees it), keeping a small
+    /// one: call after [`write_to`](Self::write_to).
+    pub(crate) fn recycle(&mut self, spares: &mut Spares) {
+        if self.is_empty() && self.buf.capacity() > KEPT_OUTPUT {
+            spares.put(std::mem::take(&mut self.buf));
+            self.head = 0;
+        }
     }
 
     pub(crate) fn push(&mut self, data: &[u8]) {
@@ -57,14 +103,10 @@ impl WriteQueue {
 
     /// Empties the buffer. One that held only a small reply is kept for the next (an
     /// echo then allocates nothing per round trip, for a few dozen bytes per idle
-    /// connection); a larger one is freed, so a connection that is not sending holds
-    /// little output memory.
+    /// connection); a larger one waits for [`recycle`](Self::recycle), which hands it to
+    /// the loop's spares, so a connection that is not sending holds little output memory.
     fn release(&mut self) {
-        if self.buf.capacity() <= KEPT_OUTPUT {
-            self.buf.clear();
-        } else {
-            self.buf = Vec::new();
-        }
+        self.buf.clear();
         self.head = 0;
     }
 }
@@ -113,19 +155,39 @@ mod tests {
     }
 
     #[test]
-    fn an_emptied_queue_keeps_a_small_buffer_and_frees_a_large_one() {
+    fn an_emptied_queue_keeps_a_small_buffer_and_gives_a_large_one_to_the_spares() {
         let mut socket = Narrow {
             room: usize::MAX,
             got: Vec::new(),
         };
+        let mut spares = Spares::default();
         let mut queue = WriteQueue::default();
-        queue.push(&[b'x'; 64]);
+        queue.push_reusing(&[b'x'; 64], &mut spares);
         queue.write_to(&mut socket).unwrap();
+        queue.recycle(&mut spares);
         assert!(queue.is_empty() && queue.buf.capacity() >= 64);
-        queue.push(&vec![b'y'; KEPT_OUTPUT + 1]);
+        assert!(spares.bufs.is_empty());
+        queue.push_reusing(&vec![b'y'; KEPT_OUTPUT + 1], &mut spares);
         queue.write_to(&mut socket).unwrap();
+        queue.recycle(&mut spares);
         assert!(queue.is_empty());
         assert_eq!(queue.buf.capacity(), 0);
         assert_eq!(socket.got.len(), 64 + KEPT_OUTPUT + 1);
+        // Another connection's large reply goes into that buffer: no allocation.
+        let mut other = WriteQueue::default();
+        other.push_reusing(&vec![b'z'; KEPT_OUTPUT + 1], &mut spares);
+        assert!(spares.bufs.is_empty());
+        assert_eq!(other.len(), KEPT_OUTPUT + 1);
+    }
+
+    #[test]
+    fn spares_are_bounded_in_number_and_size() {
+        let mut spares = Spares::default();
+        for _ in 0..SPARES + 4 {
+            spares.put(Vec::with_capacity(1024));
+        }
+        spares.put(Vec::with_capacity(SPARE_CAPACITY + 1));
+        assert_eq!(spares.bufs.len(), SPARES);
+        assert!(spares.bufs.iter().all(|b| b.capacity() <= SPARE_CAPACITY));
     }
 }

@@ -254,6 +254,9 @@ impl<H: HttpHandler> HttpEvents<H> {
         exchange: &mut Queued<'_>,
         options: &HttpOptions,
     ) -> io::Result<Option<Waiting>> {
+        if self.input.is_empty() {
+            return Ok(None); // nothing to parse (the usual case after an answer went out)
+        }
         let mut rest = &self.input[..];
         let head = match read_head(&mut rest, &options.limits)? {
             ReadHead::Request(head) => head,
