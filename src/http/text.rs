@@ -21,7 +21,13 @@ pub(crate) fn latin1(bytes: &[u8]) -> String {
 
 /// Log lines show control characters as `\xNN`, as Python's `log_message` does, so a
 /// request line cannot forge log lines or move the terminal's cursor (CPython gh-100001).
-pub(crate) fn escape_controls(text: &str) -> String {
+/// A line with nothing to escape, the usual case, is returned as it is.
+pub(crate) fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    // C0 controls and DEL are single bytes; C1 controls (U+0080..U+009F) start with 0xC2.
+    let plain = |b: &u8| *b >= 0x20 && *b != 0x7f && *b != b'\\' && *b != 0xc2;
+    if text.as_bytes().iter().all(plain) {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -30,7 +36,7 @@ pub(crate) fn escape_controls(text: &str) -> String {
             c => escaped.push(c),
         }
     }
-    escaped
+    std::borrow::Cow::Owned(escaped)
 }
 
 /// Python's `html.escape(text, quote=True)`.
@@ -165,6 +171,8 @@ mod tests {
     fn log_escaping() {
         assert_eq!(escape_controls("GET /\x1b[2J \\ x"), "GET /\\x1b[2J \\\\ x");
         assert_eq!(escape_controls("a\r\nforged"), "a\\x0d\\x0aforged");
+        assert_eq!(escape_controls("a\u{85}b é"), "a\\x85b é");
+        assert!(matches!(escape_controls("GET / HTTP/1.1"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
