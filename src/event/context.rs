@@ -71,6 +71,26 @@ impl<'a> Context<'a> {
         pending.enqueue(shared, &mut conns[self.key], self.key, data, false);
     }
 
+    /// [`send`](Self::send) of `len` bytes that `fill` writes in place in the queue (the
+    /// HTTP layer's pieces of a large file, read straight into it). An error from `fill`
+    /// queues nothing and is returned.
+    #[cfg(feature = "http")]
+    pub(crate) fn send_filled(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let Table {
+            conns,
+            pending,
+            shared,
+            ..
+        } = &mut *self.table;
+        pending
+            .enqueue_filled(shared, &mut conns[self.key], self.key, len, fill)
+            .map(drop)
+    }
+
     /// Queues `data` for another connection (or this one). Returns `false` when that
     /// connection is gone or closing.
     ///

@@ -137,6 +137,33 @@ impl Pending {
         true
     }
 
+    /// Queues `len` bytes that `fill` writes straight into `conn`'s queue (through a
+    /// buffer on TLS, whose queue holds the encrypted bytes). Returns whether it was
+    /// queued; an error from `fill` queues nothing.
+    #[cfg(feature = "http")]
+    pub(crate) fn enqueue_filled(
+        &mut self,
+        shared: &Shared,
+        conn: &mut Conn,
+        key: usize,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> io::Result<()>,
+    ) -> io::Result<bool> {
+        if conn.flags.dead || conn.flags.closing || !conn.is_established() {
+            return Ok(false);
+        }
+        #[cfg(feature = "tls")]
+        if conn.tls.is_some() {
+            let mut plain = vec![0; len];
+            fill(&mut plain)?;
+            return Ok(self.enqueue(shared, conn, key, &plain, false));
+        }
+        let before = conn.out.len();
+        conn.out.push_filled(len, &mut self.spares, fill)?;
+        self.queued(shared, conn, key, before);
+        Ok(true)
+    }
+
     /// Counts what was added to `conn`'s queue since it was `before` long, and has it
     /// flushed.
     pub(crate) fn queued(&mut self, shared: &Shared, conn: &mut Conn, key: usize, before: usize) {

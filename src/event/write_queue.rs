@@ -6,9 +6,10 @@ use std::io::{self, Write};
 /// The largest buffer an emptied queue keeps.
 const KEPT_OUTPUT: usize = 512;
 /// How many emptied larger buffers a loop keeps for the next replies, and how large each
-/// may be: at most 1 MiB per loop, whatever the number of connections.
-const SPARES: usize = 16;
-const SPARE_CAPACITY: usize = 64 * 1024;
+/// may be (a file server's piece of a large file): at most 2 MiB per loop, whatever the
+/// number of connections.
+const SPARES: usize = 8;
+const SPARE_CAPACITY: usize = 256 * 1024;
 
 /// Emptied output buffers, shared by a loop's connections. A reply larger than a queue
 /// keeps ([`KEPT_OUTPUT`]) would otherwise cost an allocation and a free per reply, and
@@ -20,8 +21,15 @@ pub(crate) struct Spares {
 }
 
 impl Spares {
-    fn take(&mut self) -> Option<Vec<u8>> {
-        self.bufs.pop()
+    /// The smallest spare that holds `len` bytes, else the largest (which then grows).
+    fn take(&mut self, len: usize) -> Option<Vec<u8>> {
+        let fits = |b: &&Vec<u8>| b.capacity() >= len;
+        let best = match self.bufs.iter().filter(fits).min_by_key(|b| b.capacity()) {
+            Some(fitting) => fitting.capacity(),
+            None => self.bufs.iter().map(Vec::capacity).max()?,
+        };
+        let at = self.bufs.iter().position(|b| b.capacity() == best)?;
+        Some(self.bufs.swap_remove(at))
     }
 
     fn put(&mut self, buf: Vec<u8>) {
@@ -51,7 +59,7 @@ impl WriteQueue {
     /// [`push`](Self::push), into a spare buffer when an empty queue's own is too small.
     pub(crate) fn push_reusing(&mut self, data: &[u8], spares: &mut Spares) {
         if self.is_empty() && self.buf.capacity() < data.len() {
-            if let Some(buf) = spares.take() {
+            if let Some(buf) = spares.take(data.len()) {
                 self.buf = buf;
                 self.head = 0;
             }
@@ -68,15 +76,40 @@ impl WriteQueue {
         }
     }
 
+    /// Appends `len` bytes that `fill` writes in place: a file's piece read straight into
+    /// the queue rather than through a buffer of its own and a copy. On an error nothing
+    /// is appended.
+    #[cfg(feature = "http")]
+    pub(crate) fn push_filled(
+        &mut self,
+        len: usize,
+        spares: &mut Spares,
+        fill: impl FnOnce(&mut [u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if self.is_empty() && self.buf.capacity() < len {
+            if let Some(buf) = spares.take(len) {
+                self.buf = buf;
+                self.head = 0;
+            }
+        }
+        self.compact();
+        let start = self.buf.len();
+        self.buf.resize(start + len, 0);
+        fill(&mut self.buf[start..]).inspect_err(|_| self.buf.truncate(start))
+    }
+
     pub(crate) fn push(&mut self, data: &[u8]) {
-        // Moving the unwritten tail to the front once most of the buffer is written keeps
-        // the copying amortised O(1) per byte and the buffer no larger than twice its
-        // contents.
+        self.compact();
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Moving the unwritten tail to the front once most of the buffer is written keeps the
+    /// copying amortised O(1) per byte and the buffer no larger than twice its contents.
+    fn compact(&mut self) {
         if self.head > 0 && self.head >= self.buf.len() / 2 {
             self.buf.drain(..self.head);
             self.head = 0;
         }
-        self.buf.extend_from_slice(data);
     }
 
     /// Writes until the queue is empty or the socket would block; returns the bytes
@@ -189,5 +222,40 @@ mod tests {
         spares.put(Vec::with_capacity(SPARE_CAPACITY + 1));
         assert_eq!(spares.bufs.len(), SPARES);
         assert!(spares.bufs.iter().all(|b| b.capacity() <= SPARE_CAPACITY));
+    }
+
+    #[test]
+    fn a_spare_that_fits_is_taken_before_one_that_would_grow() {
+        let mut spares = Spares::default();
+        for capacity in [2048, 200_000, 1024] {
+            spares.put(Vec::with_capacity(capacity));
+        }
+        assert!(spares.take(1500).unwrap().capacity() >= 2048);
+        assert!(spares.take(150_000).unwrap().capacity() >= 200_000);
+        // None fits: the largest left, to grow.
+        assert!(spares.take(300_000).unwrap().capacity() >= 1024);
+        assert!(spares.take(1).is_none());
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn a_filled_push_appends_in_place_and_a_failed_one_appends_nothing() {
+        let mut spares = Spares::default();
+        let mut queue = WriteQueue::default();
+        queue.push(b"head ");
+        queue
+            .push_filled(4, &mut spares, |buf| {
+                buf.copy_from_slice(b"body");
+                Ok(())
+            })
+            .unwrap();
+        let failed = queue.push_filled(3, &mut spares, |_| Err(io::ErrorKind::Other.into()));
+        assert!(failed.is_err());
+        let mut socket = Narrow {
+            room: usize::MAX,
+            got: Vec::new(),
+        };
+        queue.write_to(&mut socket).unwrap();
+        assert_eq!(socket.got, b"head body");
     }
 }

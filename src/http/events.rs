@@ -89,8 +89,6 @@ pub struct HttpEvents<H> {
     waiting: Option<Waiting>,
     /// Answers not queued yet: a large file being sent, and what follows it.
     later: VecDeque<Piece>,
-    /// Reused for the pieces of a file.
-    piece: Vec<u8>,
     /// Reused for the next answer's bytes.
     spare: Vec<u8>,
     /// The connection ends once `later` is out.
@@ -124,7 +122,6 @@ impl<H: HttpHandler> HttpEvents<H> {
             input: Vec::new(),
             waiting: None,
             later: VecDeque::new(),
-            piece: Vec::new(),
             spare: Vec::new(),
             close_after: false,
             eof: false,
@@ -311,16 +308,14 @@ impl<H: HttpHandler> HttpEvents<H> {
                         return Ok(()); // on_drained comes back
                     }
                     let n = (*left).min(FILE_PIECE) as usize;
-                    self.piece.resize(n, 0);
-                    file.read_exact_at(&mut self.piece, *offset)
+                    let at = *offset;
+                    ctx.send_filled(n, |buf| file.read_exact_at(buf, at))
                         .map_err(|err| file_ended(err, *left))?;
-                    ctx.send(&self.piece);
                     *offset += n as u64;
                     *left -= n as u64;
                     if *left > 0 {
                         return Ok(());
                     }
-                    self.piece = Vec::new();
                 }
             }
             self.later.pop_front();

@@ -172,7 +172,10 @@ mod tests {
         assert_eq!(escape_controls("GET /\x1b[2J \\ x"), "GET /\\x1b[2J \\\\ x");
         assert_eq!(escape_controls("a\r\nforged"), "a\\x0d\\x0aforged");
         assert_eq!(escape_controls("a\u{85}b é"), "a\\x85b é");
-        assert!(matches!(escape_controls("GET / HTTP/1.1"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            escape_controls("GET / HTTP/1.1"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
