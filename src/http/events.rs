@@ -107,6 +107,8 @@ struct Waiting {
     body: BodyState,
     head_len: usize,
     continued: bool,
+    /// How far a chunked body has been scanned for its end.
+    scan: ChunkScan,
 }
 
 impl<H: HttpHandler> HttpEvents<H> {
@@ -169,14 +171,17 @@ impl<H: HttpHandler> HttpEvents<H> {
                     None => return self.queue_and_close(ctx, exchange.out),
                 },
             };
+            let mut waiting = waiting;
+            let arrived = &self.input[waiting.head_len..];
+            let arrival = waiting.arrival(arrived, &options.limits);
             let Waiting {
                 head,
                 mut body,
                 head_len,
                 continued,
+                scan,
             } = waiting;
-            let arrived = &self.input[head_len..];
-            match body_arrived(&body, arrived, &options.limits) {
+            match arrival {
                 Arrival::Whole => {}
                 Arrival::Partial if !self.eof => {
                     self.spare = std::mem::take(&mut exchange.out.now);
@@ -189,6 +194,7 @@ impl<H: HttpHandler> HttpEvents<H> {
                         body,
                         head_len,
                         continued: true,
+                        scan,
                     });
                     return Ok(());
                 }
@@ -270,6 +276,7 @@ impl<H: HttpHandler> HttpEvents<H> {
                 body,
                 head_len,
                 continued: false,
+                scan: ChunkScan::default(),
             })),
             Err(refusal) => {
                 refuse_body(exchange, head, refusal, &options.server_version)?;
@@ -383,28 +390,88 @@ enum Arrival {
     TooLarge,
 }
 
-fn body_arrived(body: &BodyState, arrived: &[u8], limits: &Limits) -> Arrival {
-    if body.chunked.is_none() {
-        return if arrived.len() as u64 >= body.remaining {
-            Arrival::Whole
-        } else {
-            Arrival::Partial
-        };
-    }
-    // Decoded once here to find its end; the handler decodes it again as it reads.
-    let mut decoder = ChunkedReader::new(arrived, limits.max_body);
-    match io::copy(&mut decoder, &mut io::sink()) {
-        Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
-            // Chunk sizes and extensions cost bytes too, but not without bound.
-            let most = limits.max_body.saturating_mul(2).saturating_add(64 * 1024);
-            if arrived.len() as u64 > most {
-                Arrival::TooLarge
+impl Waiting {
+    /// Whether the body is all in `arrived` (the input after the head).
+    fn arrival(&mut self, arrived: &[u8], limits: &Limits) -> Arrival {
+        if self.body.chunked.is_none() {
+            return if arrived.len() as u64 >= self.body.remaining {
+                Arrival::Whole
             } else {
                 Arrival::Partial
-            }
+            };
         }
-        // A malformed or oversized body fails the handler's read, which answers it.
-        _ => Arrival::Whole,
+        match self.scan.advance(arrived, limits.max_body) {
+            Some(true) => Arrival::Whole,
+            Some(false) => {
+                // Chunk sizes and extensions cost bytes too, but not without bound.
+                let most = limits.max_body.saturating_mul(2).saturating_add(64 * 1024);
+                if arrived.len() as u64 > most {
+                    Arrival::TooLarge
+                } else {
+                    Arrival::Partial
+                }
+            }
+            // A malformed or oversized body fails the handler's read, which answers it.
+            None => Arrival::Whole,
+        }
+    }
+}
+
+/// A chunked body decoded as it arrives, to find where it ends; the handler decodes it
+/// again as it reads. Each byte is scanned once, however small the pieces it comes in
+/// (scanning from the start each time would let a client cost the server time that
+/// grows with the square of the body).
+#[derive(Default)]
+struct ChunkScan {
+    decoder: Option<ChunkedReader<()>>,
+    scanned: usize,
+}
+
+impl ChunkScan {
+    /// Scans what arrived since the last call: `Some(true)` at the end of the body,
+    /// `Some(false)` when more must come, `None` when it is malformed or over `max_body`.
+    fn advance(&mut self, arrived: &[u8], max_body: u64) -> Option<bool> {
+        let decoder = self
+            .decoder
+            .take()
+            .unwrap_or_else(|| ChunkedReader::new((), max_body));
+        let mut new = Arrived(&arrived[self.scanned..]);
+        let before = new.0.len();
+        let (mut reader, ()) = decoder.swap_inner(&mut new);
+        let scanned = io::copy(&mut reader, &mut io::sink());
+        self.decoder = Some(reader.swap_inner(()).0);
+        self.scanned += before - new.0.len();
+        match scanned {
+            Ok(_) => Some(true),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Some(false),
+            Err(_) => None,
+        }
+    }
+}
+
+/// The part of a body that has arrived: at its end a read would block (more may come)
+/// rather than end, so the chunked decoder stops there and resumes with the next piece.
+struct Arrived<'a>(&'a [u8]);
+
+impl Read for Arrived<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = io::BufRead::fill_buf(self)?.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+impl io::BufRead for Arrived<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.0.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        Ok(self.0)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.0 = &self.0[n..];
     }
 }
 
@@ -513,5 +580,34 @@ impl FileSink for Output {
             left: len,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] = b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\nGET /next";
+
+    #[test]
+    fn a_chunked_body_arriving_a_byte_at_a_time_is_scanned_once() {
+        let end = BODY.len() - b"GET /next".len();
+        let mut scan = ChunkScan::default();
+        for len in 1..end {
+            assert_eq!(scan.advance(&BODY[..len], 1 << 20), Some(false), "at {len}");
+            // Only the new byte was looked at: nothing is scanned twice.
+            assert_eq!(scan.scanned, len);
+        }
+        assert_eq!(scan.advance(&BODY[..end], 1 << 20), Some(true));
+        assert_eq!(
+            scan.scanned, end,
+            "the next request is not part of the body"
+        );
+    }
+
+    #[test]
+    fn a_malformed_or_oversized_chunked_body_is_left_to_the_handler() {
+        assert_eq!(ChunkScan::default().advance(b"zz\r\n", 1 << 20), None);
+        assert_eq!(ChunkScan::default().advance(b"10\r\n", 4), None);
     }
 }
