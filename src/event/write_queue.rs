@@ -58,13 +58,18 @@ impl WriteQueue {
 
     /// [`push`](Self::push), into a spare buffer when an empty queue's own is too small.
     pub(crate) fn push_reusing(&mut self, data: &[u8], spares: &mut Spares) {
-        if self.is_empty() && self.buf.capacity() < data.len() {
-            if let Some(buf) = spares.take(data.len()) {
+        self.make_room(data.len(), spares);
+        self.push(data);
+    }
+
+    /// An empty queue whose buffer cannot hold `len` bytes takes a spare one instead.
+    fn make_room(&mut self, len: usize, spares: &mut Spares) {
+        if self.is_empty() && self.buf.capacity() < len {
+            if let Some(buf) = spares.take(len) {
                 self.buf = buf;
                 self.head = 0;
             }
         }
-        self.push(data);
     }
 
     /// Gives an emptied queue's larger buffer to `spares` (or frees it), keeping a small
@@ -86,12 +91,7 @@ impl WriteQueue {
         spares: &mut Spares,
         fill: impl FnOnce(&mut [u8]) -> io::Result<()>,
     ) -> io::Result<()> {
-        if self.is_empty() && self.buf.capacity() < len {
-            if let Some(buf) = spares.take(len) {
-                self.buf = buf;
-                self.head = 0;
-            }
-        }
+        self.make_room(len, spares);
         self.compact();
         let start = self.buf.len();
         self.buf.resize(start + len, 0);
