@@ -102,15 +102,7 @@ pub fn serve_app_in(mode: Mode, limits: Limits) -> (SocketAddr, Serving) {
             (addr, serving)
         }
         Mode::EventLoop => {
-            let server = EventLoopTcpServer::builder()
-                .disable_nagle_algorithm(true)
-                .bind("127.0.0.1:0", move || {
-                    HttpEvents::new(App::default()).limits(limits.clone())
-                })
-                .expect("bind");
-            let addr = server.local_addr().expect("local_addr");
-            let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-            (addr, serving)
+            serve_events(move || HttpEvents::new(App::default()).limits(limits.clone()))
         }
     }
 }
@@ -128,14 +120,22 @@ where
             let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
             (addr, serving)
         }
-        Mode::EventLoop => {
-            let server = EventLoopTcpServer::builder()
-                .disable_nagle_algorithm(true)
-                .bind("127.0.0.1:0", move || HttpEvents::new(factory()))
-                .expect("bind");
-            let addr = server.local_addr().expect("local_addr");
-            let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
-            (addr, serving)
-        }
+        Mode::EventLoop => serve_events(move || HttpEvents::new(factory())),
     }
+}
+
+/// An event-loop server on 127.0.0.1:0 whose connections `make` serves, with
+/// `TCP_NODELAY` as the HTTP servers have it.
+fn serve_events<H, F>(make: F) -> (SocketAddr, Serving)
+where
+    H: HttpHandler,
+    F: Fn() -> HttpEvents<H> + Send + Sync + 'static,
+{
+    let server = EventLoopTcpServer::builder()
+        .disable_nagle_algorithm(true)
+        .bind("127.0.0.1:0", make)
+        .expect("bind");
+    let addr = server.local_addr().expect("local_addr");
+    let serving = Serving::start(server.shutdown_handle(), move || server.serve_forever());
+    (addr, serving)
 }
