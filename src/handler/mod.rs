@@ -26,6 +26,8 @@ pub use connection::Connection;
 pub use datagram::{DatagramHandler, DatagramRequest, DatagramSocket};
 pub use factory::{default_handle_error, HandlerFactory};
 pub(crate) use receiver::{DatagramReceiver, Received};
+#[cfg(feature = "http")]
+pub(crate) use send_file::file_ended;
 pub(crate) use socket_io::Stream;
 pub use socket_io::{SocketReader, SocketWriter};
 pub use stream::{StreamHandler, StreamRequest};

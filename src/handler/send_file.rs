@@ -137,7 +137,8 @@ fn send_plain(connection: &Connection, file: &std::fs::File, len: u64) -> io::Re
 }
 
 #[cfg(feature = "http")]
-fn file_ended(len: u64) -> io::Error {
+/// The error for a file that ended (it shrank) before `len` more bytes of it were sent.
+pub(crate) fn file_ended(len: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
         format!("the file ended before its {len} bytes were sent (it shrank)"),

@@ -24,7 +24,7 @@ use super::head::{read_head, Head, ReadHead};
 use super::server::HttpOptions;
 use super::{HttpHandler, HttpRequest, Limits};
 use crate::event::{Context, EventHandler};
-use crate::handler::panic_message;
+use crate::handler::{file_ended, panic_message};
 use crate::{Address, Connection, Error, ServerInfo};
 
 /// A file body up to this size is read into the response (one send with the head); a
@@ -317,7 +317,7 @@ impl<H: HttpHandler> HttpEvents<H> {
                     let n = (*left).min(FILE_PIECE) as usize;
                     let at = *offset;
                     ctx.send_filled(n, |buf| file.read_exact_at(buf, at))
-                        .map_err(|err| file_ended(err, *left))?;
+                        .map_err(|err| read_failed(err, *left))?;
                     *offset += n as u64;
                     *left -= n as u64;
                     if *left > 0 {
@@ -475,10 +475,10 @@ impl io::BufRead for Arrived<'_> {
     }
 }
 
-fn file_ended(err: io::Error, left: u64) -> io::Error {
+/// A read of the file's last `left` bytes failed: an end of file means it shrank.
+fn read_failed(err: io::Error, left: u64) -> io::Error {
     if err.kind() == io::ErrorKind::UnexpectedEof {
-        let message = format!("the file ended with {left} bytes of its body unsent");
-        io::Error::new(io::ErrorKind::UnexpectedEof, message)
+        file_ended(left)
     } else {
         err
     }
@@ -568,7 +568,7 @@ impl FileSink for Output {
             let mut reader = file;
             if let Err(err) = reader.read_exact(&mut self.now[start..]) {
                 self.now.truncate(start);
-                return Err(file_ended(err, len));
+                return Err(read_failed(err, len));
             }
             return Ok(());
         }
